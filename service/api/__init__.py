@@ -1,0 +1,1 @@
+"""HTTP controllers of the JSON API (thin: parse, call a service, shape the answer)."""

@@ -1,0 +1,72 @@
+"""Request-scoped dependencies: the session factory, the clock and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.db.models import Case, Team
+from service.problems import Problem
+from service.teams import hash_secret
+
+
+def sessions_of(request: Request[Any, Any, Any]) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessions  # type: ignore[no-any-return]
+
+
+def now_of(request: Request[Any, Any, Any]) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def require_json(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: the body must be declared as JSON (415 otherwise)."""
+    content_type = connection.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise Problem(415, "unsupported-media-type",
+                      f"send the body as application/json (got {media_type or 'no content type'})",
+                      title="Unsupported media type")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A team (by its API key) or ops (by the ops key)."""
+
+    team: str | None
+    ops: bool
+
+    @property
+    def name(self) -> str:
+        return "ops" if self.ops else f"team:{self.team}"
+
+    def may_act_for(self, team: str | None) -> bool:
+        return self.ops or (team is not None and self.team == team)
+
+
+async def caller_of(request: Request[Any, Any, Any], session: AsyncSession) -> Caller:
+    """Who is calling, from X-Api-Key (a team's key) or X-Ops-Key; 401 when neither is valid."""
+    ops_key = request.app.state.settings.ops_api_key
+    given_ops = request.headers.get("x-ops-key")
+    if ops_key and given_ops and hash_secret(given_ops) == hash_secret(ops_key):
+        return Caller(team=None, ops=True)
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        team = await session.scalar(select(Team.key).where(Team.api_key_hash == hash_secret(api_key)))
+        if team:
+            return Caller(team=team, ops=False)
+    raise Problem(401, "unauthorized", "send a team key in X-Api-Key (or the ops key in X-Ops-Key)",
+                  title="Unauthorized", headers={"WWW-Authenticate": 'ApiKey header="X-Api-Key"'})
+
+
+def ensure_owner(caller: Caller, case: Case) -> None:
+    if not caller.may_act_for(case.team_key):
+        raise Problem(403, "forbidden", f"{case.reference} belongs to another team", title="Forbidden")

@@ -1,0 +1,195 @@
+"""The `meridian` command: run the service, manage the database, teams and calendars, detect."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from routing.teams import TeamFileError, dump_teams, parse_teams
+from service.db.engine import create_engine, session_factory
+from service.db.migrate import upgrade
+from service.db.models import Team
+from service.settings import PROJECT_ROOT, VAR_DIR, Settings
+from service.teams import load_teams, spec_of, upsert_teams
+
+SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
+
+
+def _read_teams(path: str) -> list:  # type: ignore[type-arg]
+    try:
+        return parse_teams(Path(path).read_text(encoding="utf-8"))
+    except TeamFileError as exc:
+        for problem in exc.problems:
+            where = f"{path}:{problem.line}" if problem.line else path
+            print(f"{where}: {problem.message}", file=sys.stderr)
+        raise SystemExit(1) from exc
+
+
+async def _import_teams(settings: Settings, path: str, *, only_if_empty: bool) -> dict[str, str]:
+    specs = _read_teams(path)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            count = await session.scalar(select(func.count()).select_from(Team))
+            if only_if_empty and count:
+                return {}
+            return await upsert_teams(session, specs)
+    finally:
+        await engine.dispose()
+
+
+async def _export_teams(settings: Settings) -> str:
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return dump_teams([spec_of(t) for t in await load_teams(session)])
+    finally:
+        await engine.dispose()
+
+
+def _save_keys(keys: dict[str, str]) -> None:
+    if not keys:
+        return
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "team-keys.txt"
+    with path.open("a", encoding="utf-8") as out:
+        for team, key in keys.items():
+            out.write(f"{team} {key}\n")
+    path.chmod(0o600)
+    print(f"API keys of {len(keys)} new team(s) written to {path} (X-Api-Key header):")
+    for team, key in keys.items():
+        print(f"  {team:16} {key}")
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    from routing.language import detect
+
+    hints = tuple(args.hint or ())
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        result = detect(text, hints)
+        print(json.dumps(asdict(result), ensure_ascii=False) if args.json else result.language)
+    return 0
+
+
+def cmd_db_upgrade(_: argparse.Namespace) -> int:
+    upgrade(Settings.from_env().database_url)
+    return 0
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.action == "check":
+        specs = _read_teams(args.file)
+        print(f"{args.file}: {len(specs)} team(s), no problems")
+    elif args.action == "import":
+        _save_keys(asyncio.run(_import_teams(settings, args.file, only_if_empty=False)))
+    else:
+        text = asyncio.run(_export_teams(settings))
+        if args.file == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.file).write_text(text, encoding="utf-8")
+    return 0
+
+
+def cmd_seed(_: argparse.Namespace) -> int:
+    """Load the sample teams when the database has none."""
+    settings = Settings.from_env()
+    _save_keys(asyncio.run(_import_teams(settings, str(SAMPLE_TEAMS), only_if_empty=True)))
+    return 0
+
+
+def _ops_key() -> str:
+    if key := os.environ.get("MERIDIAN_OPS_KEY"):
+        return key
+    path = VAR_DIR / "ops-key.txt"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    """API and worker together, with an embedded Redis when REDIS_URL is unset; Ctrl-C stops all."""
+    from service.embedded_redis import EmbeddedRedis
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    cmd_seed(argparse.Namespace())
+    env = dict(os.environ, MERIDIAN_OPS_KEY=_ops_key())
+    embedded = None
+    if not settings.redis_url:
+        embedded = EmbeddedRedis(VAR_DIR / "redis").start()
+        env["REDIS_URL"] = embedded.url
+        print(f"embedded Redis-protocol server on {embedded.url}")
+    children = [
+        subprocess.Popen([sys.executable, "-m", "uvicorn", "service.app:app",
+                          "--host", settings.host, "--port", str(settings.port)], env=env),
+        subprocess.Popen([sys.executable, "-m", "arq", "workers.settings.WorkerSettings"], env=env),
+    ]
+    print(f"Meridian on http://{settings.host}:{settings.port}  (API docs: /schema)")
+    print(f"ops key (X-Ops-Key): stored in {VAR_DIR / 'ops-key.txt'} unless MERIDIAN_OPS_KEY is set")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if embedded:
+            embedded.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meridian", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the API and a worker").set_defaults(func=cmd_run)
+    detect = sub.add_parser("detect", help="detect the language of each stdin line")
+    detect.add_argument("--json", action="store_true", help="print the full detection")
+    detect.add_argument("--hint", action="append", help="a locale hint (repeatable)")
+    detect.set_defaults(func=cmd_detect)
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db_upgrade)
+    calendar = sub.add_parser("calendar", help="check, import or export a team file (TOML)")
+    calendar.add_argument("action", choices=["check", "import", "export"])
+    calendar.add_argument("file", help="the TOML file ('-' exports to stdout)")
+    calendar.set_defaults(func=cmd_calendar)
+    sub.add_parser("seed", help="load the sample teams into an empty database").set_defaults(
+        func=cmd_seed
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

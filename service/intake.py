@@ -1,0 +1,253 @@
+"""Intake: a complaint goes in, is detected, classified, routed, stored and acknowledged."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from routing.calendar import Calendar, coverage
+from routing.classify import classify
+from routing.language import detect
+from routing.model import CaseFacts, RoutingDecision, TeamProfile
+from routing.region import infer
+from routing.router import route, speaks
+from routing.sla import compute
+from service import messages
+from service.db.models import Case, CaseEvent, OutboxMessage, Team
+from service.i18n import negotiate
+from service.references import new_access_token, new_reference
+from service.schemas import IntakeRequest, IntakeResponse
+from service.teams import hash_secret, router_view
+from service.validation import (
+    FieldErrors,
+    check_country,
+    check_email,
+    check_locale,
+    check_text,
+    check_zone,
+)
+
+ALWAYS_OPEN = Calendar("UTC", {day: [("00:00", "00:00")] for day in
+                               ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+_Q = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
+
+
+def accept_language_tags(header: str | None) -> list[str]:
+    """Tags of an Accept-Language header in preference order; malformed parts are skipped."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if match := _Q.match(param):
+                try:
+                    quality = float(match.group(1))
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and quality > 0 and check_locale(tag) is None:
+            weighted.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def validate(request: IntakeRequest) -> None:
+    errors = FieldErrors()
+    errors.add("text", check_text(request.text))
+    errors.add("contact.email", check_email(request.contact.email))
+    if request.contact.name is not None and len(request.contact.name) > 200:
+        errors.add("contact.name", "must be at most 200 characters")
+    if request.contact.phone is not None and len(request.contact.phone) > 40:
+        errors.add("contact.phone", "must be at most 40 characters")
+    if request.timezone is not None:
+        errors.add("timezone", check_zone(request.timezone))
+    if request.locale is not None:
+        errors.add("locale", check_locale(request.locale))
+    if request.country is not None:
+        errors.add("country", check_country(request.country))
+    errors.raise_if_any()
+
+
+def service_calendar(language: str, profiles: list[TeamProfile]) -> Calendar:
+    """The follow-the-sun calendar of the teams able to serve `language` (all teams for und)."""
+    speakers = [
+        p.calendar for p in profiles if language == "und" or speaks(p.languages, language)
+    ]
+    calendars = speakers or [p.calendar for p in profiles]
+    return coverage(calendars) if calendars else ALWAYS_OPEN
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    team: Team | None
+    access_token: str
+    acknowledgement: str
+
+
+async def file_case(
+    sessions: async_sessionmaker[AsyncSession],
+    request: IntakeRequest,
+    *,
+    accept_language: str | None,
+    now: datetime,
+    attempts: int = 5,
+) -> Filed:
+    """Validate, analyse, route and store a complaint in one transaction (with its outbox)."""
+    validate(request)
+    text = request.text.strip()
+    al_tags = accept_language_tags(accept_language)
+    hints = ([request.locale] if request.locale else []) + al_tags
+    detection = detect(text, hints)
+    where = infer(
+        country=request.country,
+        timezone=request.timezone,
+        phone=request.contact.phone,
+        accept_languages=al_tags,
+        language=detection.language,
+    )
+    locale = negotiate(
+        language=detection.language,
+        accept_language=accept_language,
+        declared=request.locale,
+        country=where.country,
+    )
+    kind = classify(text, detection.language, chosen=request.category, tier=request.tier)
+    customer_zone = request.timezone or where.timezone or "UTC"
+    for attempt in range(attempts):
+        token = new_access_token()
+        try:
+            async with sessions() as session, session.begin():
+                teams, profiles = await router_view(session)
+                facts = CaseFacts(
+                    language=detection.language,
+                    region=where.region,
+                    opened_at=now,
+                    tier=request.tier,
+                    severity=kind.severity,
+                    category=kind.category,
+                )
+                clock = compute(facts, service_calendar(detection.language, profiles))
+                decision = route(facts, profiles, now, first_response_due=clock.first_response_due)
+                team = next((t for t in teams if t.key == decision.team), None)
+                case = Case(
+                    reference=new_reference(),
+                    access_token_hash=hash_secret(token),
+                    contact_email=request.contact.email,
+                    contact_name=request.contact.name,
+                    contact_phone=request.contact.phone,
+                    locale_hint=request.locale,
+                    country_hint=request.country.upper() if request.country else None,
+                    timezone_hint=request.timezone,
+                    accept_language=accept_language[:500] if accept_language else None,
+                    text=text,
+                    language=detection.language,
+                    language_confidence=detection.confidence,
+                    script=detection.script,
+                    language_decided_by=detection.decided_by,
+                    language_runner_up=detection.runner_up,
+                    reply_locale=locale.locale,
+                    locale_fallback_from=locale.fallback_from,
+                    country=where.country,
+                    region=where.region,
+                    region_signal=where.signal,
+                    customer_timezone=customer_zone,
+                    category=kind.category,
+                    category_rule=kind.category_rule,
+                    severity=kind.severity,
+                    severity_rule=kind.severity_rule,
+                    tier=request.tier,
+                    channel=request.channel,
+                    status="routed" if team else "received",
+                    team_key=team.key if team else None,
+                    routing_reason=decision.reason,
+                    needs_translation=decision.needs_translation,
+                    coverage_gap=decision.coverage_gap,
+                    waiting_until=decision.wait_until,
+                    created_at=now,
+                    updated_at=now,
+                    first_response_due=clock.first_response_due,
+                    classification_due=clock.classification_due,
+                    resolution_due=clock.resolution_due,
+                )
+                session.add(case)
+                await session.flush()
+                _record_intake(session, case, detection_tags=hints, decision=decision,
+                               escalate=clock.escalate_now, now=now)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            continue  # a reference collision: draw another
+        acknowledgement = messages.acknowledgement(
+            locale.locale,
+            reference=case.reference,
+            team_name=team.name if team else "",
+            due=case.first_response_due,
+            timezone=customer_zone,
+            waiting=team is None or decision.wait_until is not None,
+        )
+        return Filed(case=case, team=team, access_token=token, acknowledgement=acknowledgement)
+    raise RuntimeError("unreachable")
+
+
+def _record_intake(
+    session: AsyncSession,
+    case: Case,
+    *,
+    detection_tags: list[str],
+    decision: RoutingDecision,
+    escalate: bool,
+    now: datetime,
+) -> None:
+    """Audit events and outbox rows of a new case, in the intake transaction."""
+    add = session.add
+    add(CaseEvent(case_id=case.id, at=now, kind="received", actor="customer",
+                  customer_visible=True, data={"channel": case.channel}))
+    add(CaseEvent(case_id=case.id, at=now, kind="detected", actor="meridian", data={
+        "language": case.language, "confidence": case.language_confidence,
+        "script": case.script, "decided_by": case.language_decided_by,
+        "runner_up": case.language_runner_up, "hints": detection_tags,
+        "reply_locale": case.reply_locale, "locale_fallback_from": case.locale_fallback_from,
+        "country": case.country, "region": case.region, "region_signal": case.region_signal,
+    }))
+    add(CaseEvent(case_id=case.id, at=now, kind="classified", actor="meridian", data={
+        "category": case.category, "category_rule": case.category_rule,
+        "severity": case.severity, "severity_rule": case.severity_rule,
+    }))
+    add(CaseEvent(case_id=case.id, at=now, kind="routed", actor="meridian",
+                  customer_visible=case.team_key is not None, data={
+        "team": case.team_key, "reason": decision.reason,
+        "alternatives": [{"team": a.team, "why": a.why} for a in decision.alternatives],
+        "needs_translation": decision.needs_translation,
+        "coverage_gap": decision.coverage_gap,
+        "wait_until": decision.wait_until.isoformat() if decision.wait_until else None,
+    }))
+    if case.team_key:
+        add(OutboxMessage(task="notify_team", created_at=now, available_at=now,
+                          payload={"case_id": case.id, "team": case.team_key, "event": "new_case"}))
+    if escalate:
+        add(CaseEvent(case_id=case.id, at=now, kind="escalated", actor="meridian",
+                      data={"why": f"serious complaint ({case.severity_rule})"}))
+        add(OutboxMessage(task="escalate", created_at=now, available_at=now,
+                          payload={"case_id": case.id, "why": "serious-at-intake"}))
+
+
+def intake_response(filed: Filed, base_url: str) -> IntakeResponse:
+    case = filed.case
+    return IntakeResponse(
+        reference=case.reference,
+        access_token=filed.access_token,
+        language=case.language,
+        region=case.region,
+        team=case.team_key,
+        team_name=filed.team.name if filed.team else None,
+        status=case.status,
+        first_response_due=case.first_response_due,
+        acknowledgement=filed.acknowledgement,
+        reply_locale=case.reply_locale,
+        status_url=f"{base_url}/cases/{case.reference}?token={filed.access_token}",
+    )

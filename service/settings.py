@@ -1,0 +1,48 @@
+"""Typed settings read from the environment (MERIDIAN_* and REDIS_URL)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+VAR_DIR = Path(os.environ.get("MERIDIAN_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def _default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{VAR_DIR / 'meridian.db'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    """SQLAlchemy async URL: SQLite (default, a file under var/) or postgresql+asyncpg://…"""
+    redis_url: str | None = None
+    """Redis/Valkey URL for arq; None means "start an embedded server" (see service.embedded_redis)."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    ops_api_key: str | None = None
+    """Key for the ops API (header X-Ops-Key); None disables the ops API."""
+    inbound_email_secret: str | None = None
+    """Shared secret of the mail relay posting to /api/v1/inbound/email."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Base of links sent to customers (status page, survey)."""
+    outbox_poll_seconds: float = 2.0
+    """How often the API process drains the outbox to arq."""
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        port = int(env.get("MERIDIAN_PORT", "8000"))
+        host = env.get("MERIDIAN_HOST", "127.0.0.1")
+        return cls(
+            database_url=env.get("MERIDIAN_DATABASE_URL") or _default_database_url(),
+            redis_url=env.get("REDIS_URL") or None,
+            host=host,
+            port=port,
+            ops_api_key=env.get("MERIDIAN_OPS_KEY") or None,
+            inbound_email_secret=env.get("MERIDIAN_INBOUND_EMAIL_SECRET") or None,
+            public_base_url=env.get("MERIDIAN_PUBLIC_URL") or f"http://{host}:{port}",
+        )

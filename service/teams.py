@@ -1,0 +1,133 @@
+"""Teams in the database: conversion to routing specs, the router's view, TOML import."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from routing.lifecycle import OPEN_STATUSES
+from routing.model import Shift, TeamProfile, TeamSpec
+from routing.teams import profile
+from service.db.models import Case, Team
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def spec_of(team: Team) -> TeamSpec:
+    return TeamSpec(
+        key=team.key,
+        name=team.name,
+        region=team.region,
+        timezone=team.timezone,
+        languages=dict(team.languages),
+        weekly={day: tuple(tuple(w) for w in windows) for day, windows in team.weekly.items()},  # type: ignore[misc]
+        country=team.country,
+        subdivision=team.subdivision,
+        holidays=tuple(date.fromisoformat(d) for d in team.holidays),
+        overrides=tuple(
+            Shift(
+                start=datetime.fromisoformat(o["start"]),
+                end=datetime.fromisoformat(o["end"]),
+                kind=o["kind"],
+            )
+            for o in team.overrides
+        ),
+        seats=team.seats,
+        serves=tuple(team.serves),
+        tiers=tuple(team.tiers),
+        webhook_url=team.webhook_url,
+        lead_email=team.lead_email,
+    )
+
+
+def columns_of(spec: TeamSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "region": spec.region,
+        "timezone": spec.timezone,
+        "languages": dict(spec.languages),
+        "weekly": {day: [list(w) for w in windows] for day, windows in spec.weekly.items()},
+        "country": spec.country,
+        "subdivision": spec.subdivision,
+        "holidays": [d.isoformat() for d in spec.holidays],
+        "overrides": [
+            {"start": o.start.isoformat(), "end": o.end.isoformat(), "kind": o.kind}
+            for o in spec.overrides
+        ],
+        "seats": spec.seats,
+        "serves": list(spec.serves),
+        "tiers": list(spec.tiers),
+        "webhook_url": spec.webhook_url,
+        "lead_email": spec.lead_email,
+    }
+
+
+_profile_cache: dict[tuple[str, int], TeamProfile] = {}
+
+
+def cached_profile(team: Team, open_cases: int) -> TeamProfile:
+    """The router's view of a team; calendars are built once per team version."""
+    base = _profile_cache.get((team.key, team.version))
+    if base is None:
+        base = profile(spec_of(team))
+        _profile_cache[(team.key, team.version)] = base
+    return TeamProfile(
+        key=base.key,
+        region=base.region,
+        languages=base.languages,
+        calendar=base.calendar,
+        seats=base.seats,
+        open_cases=open_cases,
+        serves=base.serves,
+        tiers=base.tiers,
+    )
+
+
+async def load_teams(session: AsyncSession) -> list[Team]:
+    return list((await session.scalars(select(Team).order_by(Team.key))).all())
+
+
+async def open_case_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(Case.team_key, func.count())
+        .where(Case.status.in_(OPEN_STATUSES), Case.team_key.is_not(None))
+        .group_by(Case.team_key)
+    )
+    return {key: count for key, count in rows.tuples() if key is not None}
+
+
+async def router_view(session: AsyncSession) -> tuple[list[Team], list[TeamProfile]]:
+    """All teams and their router profiles with current load."""
+    teams = await load_teams(session)
+    counts = await open_case_counts(session)
+    return teams, [cached_profile(t, counts.get(t.key, 0)) for t in teams]
+
+
+async def upsert_teams(session: AsyncSession, specs: Sequence[TeamSpec]) -> dict[str, str]:
+    """Create or update teams; returns the API keys of teams created now (shown once)."""
+    existing = {t.key: t for t in await load_teams(session)}
+    new_keys: dict[str, str] = {}
+    for spec in specs:
+        team = existing.get(spec.key)
+        if team is None:
+            api_key = secrets.token_urlsafe(24)
+            session.add(Team(key=spec.key, api_key_hash=hash_secret(api_key), **columns_of(spec)))
+            new_keys[spec.key] = api_key
+        else:
+            for name, value in columns_of(spec).items():
+                setattr(team, name, value)
+    return new_keys
+
+
+async def rotate_key(session: AsyncSession, team: Team) -> str:
+    api_key = secrets.token_urlsafe(24)
+    team.api_key_hash = hash_secret(api_key)
+    return api_key

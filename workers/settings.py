@@ -1,0 +1,45 @@
+"""arq worker settings: `arq workers.settings.WorkerSettings` (REDIS_URL, MERIDIAN_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+from typing import Any, ClassVar
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from service.db.engine import create_engine, session_factory
+from service.queue import WORKER_HEALTH_INTERVAL, QueueConnection
+from service.settings import Settings
+from workers.tasks import drain_outbox, email_customer, escalate, notify_team
+
+_settings = Settings.from_env()
+REDIS_URL = _settings.redis_url or "redis://127.0.0.1:6379/0"
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    ctx["engine"] = create_engine(_settings.database_url)
+    ctx["sessions"] = session_factory(ctx["engine"])
+    ctx["queue"] = QueueConnection(REDIS_URL)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["queue"].close()
+    await ctx["engine"].dispose()
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Any]] = [notify_team, escalate, email_customer]
+    cron_jobs: ClassVar[list[Any]] = [
+        cron(drain_outbox, second={0, 15, 30, 45}, run_at_startup=True, unique=True, timeout=60)
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings: RedisSettings = RedisSettings.from_dsn(REDIS_URL)
+    health_check_interval = WORKER_HEALTH_INTERVAL
+    job_timeout = 120
+    max_tries = 5
+    keep_result = 3600
+    timezone = UTC
