@@ -15,12 +15,15 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from service.api.cases import CaseController
 from service.api.health import health
+from service.api.locales import stats as locale_stats
 from service.api.teams import TeamController
 from service.db.engine import create_engine, session_factory
 from service.outbox import drain
 from service.problems import EXCEPTION_HANDLERS
 from service.queue import QueueConnection
 from service.settings import Settings
+from service.web import static_files, template_config
+from service.web.pages import CustomerPages
 
 log = logging.getLogger("meridian.app")
 
@@ -42,8 +45,12 @@ async def _drain_outbox_forever(app: Litestar) -> None:
             log.warning("outbox drain postponed: %s", exc)
 
 
-def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] = _utcnow,
-               drain_outbox: bool = True) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = _utcnow,
+    drain_outbox: bool = True,
+) -> Litestar:
     settings = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
@@ -64,7 +71,15 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             await engine.dispose()
 
     return Litestar(
-        route_handlers=[CaseController, TeamController, health],
+        route_handlers=[
+            CaseController,
+            TeamController,
+            health,
+            locale_stats,
+            CustomerPages,
+            static_files(),
+        ],
+        template_config=template_config(),
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock}),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -12,14 +12,17 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
+from routing.teams import TeamFileError, dump_teams, parse_teams
+import msgspec
 from sqlalchemy import func, select
 
-from routing.teams import TeamFileError, dump_teams, parse_teams
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Team
+from service.locale_stats import LocaleStats, locale_stats, render_table
 from service.settings import PROJECT_ROOT, VAR_DIR, Settings
 from service.teams import load_teams, spec_of, upsert_teams
 
@@ -136,12 +139,25 @@ def cmd_run(_: argparse.Namespace) -> int:
         env["REDIS_URL"] = embedded.url
         print(f"embedded Redis-protocol server on {embedded.url}")
     children = [
-        subprocess.Popen([sys.executable, "-m", "uvicorn", "service.app:app",
-                          "--host", settings.host, "--port", str(settings.port)], env=env),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "service.app:app",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.port),
+            ],
+            env=env,
+        ),
         subprocess.Popen([sys.executable, "-m", "arq", "workers.settings.WorkerSettings"], env=env),
     ]
     print(f"Meridian on http://{settings.host}:{settings.port}  (API docs: /schema)")
-    print(f"ops key (X-Ops-Key): stored in {VAR_DIR / 'ops-key.txt'} unless MERIDIAN_OPS_KEY is set")
+    print(
+        f"ops key (X-Ops-Key): stored in {VAR_DIR / 'ops-key.txt'} unless MERIDIAN_OPS_KEY is set"
+    )
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while all(child.poll() is None for child in children):
@@ -165,6 +181,21 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
+async def _locale_stats(settings: Settings, days: int) -> LocaleStats:
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return await locale_stats(session, now=datetime.now(UTC), days=days)
+    finally:
+        await engine.dispose()
+
+
+def cmd_locales(args: argparse.Namespace) -> int:
+    stats = asyncio.run(_locale_stats(Settings.from_env(), args.days))
+    print(msgspec.json.encode(stats).decode() if args.json else render_table(stats))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meridian", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed", help="load the sample teams into an empty database").set_defaults(
         func=cmd_seed
     )
+    locales = sub.add_parser("locales", help="translation coverage weighted by demand")
+    locales.add_argument("action", choices=["stats"])
+    locales.add_argument("--days", type=int, default=30, help="demand window (default 30)")
+    locales.add_argument("--json", action="store_true")
+    locales.set_defaults(func=cmd_locales)
     return parser
 
 

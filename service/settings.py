@@ -19,11 +19,13 @@ class Settings:
     database_url: str = field(default_factory=_default_database_url)
     """SQLAlchemy async URL: SQLite (default, a file under var/) or postgresql+asyncpg://…"""
     redis_url: str | None = None
-    """Redis/Valkey URL for arq; None means "start an embedded server" (see service.embedded_redis)."""
+    """Redis/Valkey URL for arq; None: `meridian run` starts an embedded server."""
     host: str = "127.0.0.1"
     port: int = 8000
     ops_api_key: str | None = None
     """Key for the ops API (header X-Ops-Key); None disables the ops API."""
+    translator_api_key: str | None = None
+    """Key of the translators' endpoints (header X-Translator-Key); the ops key works too."""
     inbound_email_secret: str | None = None
     """Shared secret of the mail relay posting to /api/v1/inbound/email."""
     public_base_url: str = "http://127.0.0.1:8000"
@@ -43,6 +45,7 @@ class Settings:
             host=host,
             port=port,
             ops_api_key=env.get("MERIDIAN_OPS_KEY") or None,
+            translator_api_key=env.get("MERIDIAN_TRANSLATOR_KEY") or None,
             inbound_email_secret=env.get("MERIDIAN_INBOUND_EMAIL_SECRET") or None,
             public_base_url=env.get("MERIDIAN_PUBLIC_URL") or f"http://{host}:{port}",
         )
