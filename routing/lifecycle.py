@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Literal
 
 Status = Literal["received", "routed", "in_progress", "waiting_on_customer", "resolved", "closed"]
-Action = Literal["route", "claim", "reply", "wait_on_customer", "resume", "resolve", "close", "reopen"]
+Action = Literal[
+    "route", "claim", "reply", "wait_on_customer", "resume", "resolve", "close", "reopen"
+]
 
 STATUSES: tuple[Status, ...] = (
     "received",

@@ -31,7 +31,9 @@ def not_found(reference: str) -> Problem:
     return Problem(404, "not-found", f"no case {reference} for these credentials")
 
 
-async def find_case(session: AsyncSession, reference: str, *, for_update: bool = False) -> Case | None:
+async def find_case(
+    session: AsyncSession, reference: str, *, for_update: bool = False
+) -> Case | None:
     query = select(Case).where(Case.reference == reference.upper())
     if for_update:
         query = query.with_for_update()
@@ -50,7 +52,7 @@ async def _replies(session: AsyncSession, case: Case) -> list[Reply]:
 
 async def team_names(session: AsyncSession) -> dict[str, str]:
     rows = await session.execute(select(Team.key, Team.name))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def customer_view(session: AsyncSession, case: Case) -> CaseStatus:
@@ -126,8 +128,16 @@ async def agent_view(session: AsyncSession, case: Case) -> CaseDetail:
         first_responded_at=case.first_responded_at,
         resolved_at=case.resolved_at,
         version=case.version,
-        events=[EventOut(at=e.at, kind=e.kind, actor=e.actor, customer_visible=e.customer_visible,
-                         data=e.data) for e in events],
+        events=[
+            EventOut(
+                at=e.at,
+                kind=e.kind,
+                actor=e.actor,
+                customer_visible=e.customer_visible,
+                data=e.data,
+            )
+            for e in events
+        ],
         replies=[ReplyOut(at=r.at, author=r.author, team=r.team_key, body=r.body) for r in replies],
     )
 
@@ -136,15 +146,34 @@ async def queue(session: AsyncSession, team: str) -> Queue:
     """Open cases of a team, most urgent first (severity, tier, then SLA due time)."""
     query = select(Case).where(Case.team_key == team, Case.status.in_(OPEN_STATUSES))
     cases = list((await session.scalars(query)).all())
-    cases.sort(key=lambda c: (SEVERITY_RANK.get(c.severity, 9), c.first_response_due,
-                              TIER_RANK.get(c.tier, 9), c.id))
-    return Queue(team=team, count=len(cases), cases=[
-        QueueItem(reference=c.reference, status=c.status, severity=c.severity, tier=c.tier,
-                  category=c.category, language=c.language, needs_translation=c.needs_translation,
-                  claimed_by=c.claimed_by, first_response_due=c.first_response_due,
-                  resolution_due=c.resolution_due, created_at=c.created_at)
-        for c in cases
-    ])
+    cases.sort(
+        key=lambda c: (
+            SEVERITY_RANK.get(c.severity, 9),
+            c.first_response_due,
+            TIER_RANK.get(c.tier, 9),
+            c.id,
+        )
+    )
+    return Queue(
+        team=team,
+        count=len(cases),
+        cases=[
+            QueueItem(
+                reference=c.reference,
+                status=c.status,
+                severity=c.severity,
+                tier=c.tier,
+                category=c.category,
+                language=c.language,
+                needs_translation=c.needs_translation,
+                claimed_by=c.claimed_by,
+                first_response_due=c.first_response_due,
+                resolution_due=c.resolution_due,
+                created_at=c.created_at,
+            )
+            for c in cases
+        ],
+    )
 
 
 def apply(case: Case, action: Action) -> str:
@@ -158,16 +187,31 @@ def apply(case: Case, action: Action) -> str:
     return previous
 
 
-def _event(session: AsyncSession, case: Case, kind: str, actor: str, now: datetime,
-           *, visible: bool = False, **data: Any) -> None:
-    session.add(CaseEvent(case_id=case.id, at=now, kind=kind, actor=actor,
-                          customer_visible=visible, data=data))
+def _event(
+    session: AsyncSession,
+    case: Case,
+    kind: str,
+    actor: str,
+    now: datetime,
+    *,
+    visible: bool = False,
+    **data: Any,
+) -> None:
+    session.add(
+        CaseEvent(
+            case_id=case.id, at=now, kind=kind, actor=actor, customer_visible=visible, data=data
+        )
+    )
 
 
 async def claim(session: AsyncSession, case: Case, now: datetime, *, agent: str) -> None:
     if case.claimed_by and case.claimed_by != agent and case.status == "in_progress":
-        raise Problem(409, "already-claimed", f"{case.reference} is claimed by {case.claimed_by}",
-                      title="Already claimed")
+        raise Problem(
+            409,
+            "already-claimed",
+            f"{case.reference} is claimed by {case.claimed_by}",
+            title="Already claimed",
+        )
     previous = apply(case, "claim")
     case.claimed_by = agent
     case.updated_at = now
@@ -186,26 +230,56 @@ async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str,
     session.add(entry)
     await session.flush()
     _event(session, case, "reply", agent, now, visible=True, reply_id=entry.id, team=case.team_key)
-    session.add(OutboxMessage(task="email_customer", created_at=now, available_at=now,
-                              payload={"case_id": case.id, "kind": "reply", "reply_id": entry.id}))
+    session.add(
+        OutboxMessage(
+            task="email_customer",
+            created_at=now,
+            available_at=now,
+            payload={"case_id": case.id, "kind": "reply", "reply_id": entry.id},
+        )
+    )
 
 
-async def set_status(session: AsyncSession, case: Case, now: datetime, *, status: str, agent: str,
-                     note: str | None) -> None:
+async def set_status(
+    session: AsyncSession, case: Case, now: datetime, *, status: str, agent: str, note: str | None
+) -> None:
     action: Action = "wait_on_customer" if status == "waiting_on_customer" else "resume"
     previous = apply(case, action)
     case.updated_at = now
-    _event(session, case, "status_changed", agent, now, visible=True, status=status,
-           previous_status=previous, note=note)
+    _event(
+        session,
+        case,
+        "status_changed",
+        agent,
+        now,
+        visible=True,
+        status=status,
+        previous_status=previous,
+        note=note,
+    )
 
 
-async def resolve(session: AsyncSession, case: Case, now: datetime, *, agent: str,
-                  summary: str | None) -> None:
+async def resolve(
+    session: AsyncSession, case: Case, now: datetime, *, agent: str, summary: str | None
+) -> None:
     previous = apply(case, "resolve")
     case.resolved_at = now
     case.updated_at = now
-    _event(session, case, "resolved", agent, now, visible=True, previous_status=previous,
-           summary=summary)
-    session.add(OutboxMessage(task="email_customer", created_at=now, available_at=now,
-                              payload={"case_id": case.id, "kind": "resolution"}))
-
+    _event(
+        session,
+        case,
+        "resolved",
+        agent,
+        now,
+        visible=True,
+        previous_status=previous,
+        summary=summary,
+    )
+    session.add(
+        OutboxMessage(
+            task="email_customer",
+            created_at=now,
+            available_at=now,
+            payload={"case_id": case.id, "kind": "resolution"},
+        )
+    )

@@ -50,12 +50,18 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(
             [
                 server_binary(),
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--dir", str(self.data_dir),
-                "--appendonly", "yes",
-                "--save", "",
-                "--protected-mode", "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.data_dir),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--protected-mode",
+                "yes",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -68,7 +74,8 @@ class EmbeddedRedis:
                     break
             except redis.ConnectionError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"redis server exited with {self.process.returncode}")
+                    code = self.process.returncode
+                    raise RuntimeError(f"redis server exited with {code}") from None
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError("embedded redis did not start in time") from None

@@ -6,16 +6,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from routing.classify import classify
+from routing.region import infer
+from routing.router import coverage_for, route
+from routing.sla import compute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from routing.calendar import Calendar, coverage
-from routing.classify import classify
+from routing.calendar import Calendar
 from routing.language import detect
-from routing.model import CaseFacts, RoutingDecision, TeamProfile
-from routing.region import infer
-from routing.router import route, speaks
-from routing.sla import compute
+from routing.model import CaseFacts, RoutingDecision
 from service import messages
 from service.db.models import Case, CaseEvent, OutboxMessage, Team
 from service.i18n import negotiate
@@ -31,8 +31,9 @@ from service.validation import (
     check_zone,
 )
 
-ALWAYS_OPEN = Calendar("UTC", {day: [("00:00", "00:00")] for day in
-                               ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+ALWAYS_OPEN = Calendar(
+    "UTC", {day: [("00:00", "00:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+)
 _Q = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
 
 
@@ -70,15 +71,6 @@ def validate(request: IntakeRequest) -> None:
     if request.country is not None:
         errors.add("country", check_country(request.country))
     errors.raise_if_any()
-
-
-def service_calendar(language: str, profiles: list[TeamProfile]) -> Calendar:
-    """The follow-the-sun calendar of the teams able to serve `language` (all teams for und)."""
-    speakers = [
-        p.calendar for p in profiles if language == "und" or speaks(p.languages, language)
-    ]
-    calendars = speakers or [p.calendar for p in profiles]
-    return coverage(calendars) if calendars else ALWAYS_OPEN
 
 
 @dataclass(frozen=True)
@@ -131,7 +123,8 @@ async def file_case(
                     severity=kind.severity,
                     category=kind.category,
                 )
-                clock = compute(facts, service_calendar(detection.language, profiles))
+                calendar = coverage_for(facts, profiles) if profiles else ALWAYS_OPEN
+                clock = compute(facts, calendar)
                 decision = route(facts, profiles, now, first_response_due=clock.first_response_due)
                 team = next((t for t in teams if t.key == decision.team), None)
                 case = Case(
@@ -176,8 +169,14 @@ async def file_case(
                 )
                 session.add(case)
                 await session.flush()
-                _record_intake(session, case, detection_tags=hints, decision=decision,
-                               escalate=clock.escalate_now, now=now)
+                _record_intake(
+                    session,
+                    case,
+                    detection_tags=hints,
+                    decision=decision,
+                    escalate=clock.escalate_now,
+                    now=now,
+                )
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
@@ -205,35 +204,95 @@ def _record_intake(
 ) -> None:
     """Audit events and outbox rows of a new case, in the intake transaction."""
     add = session.add
-    add(CaseEvent(case_id=case.id, at=now, kind="received", actor="customer",
-                  customer_visible=True, data={"channel": case.channel}))
-    add(CaseEvent(case_id=case.id, at=now, kind="detected", actor="meridian", data={
-        "language": case.language, "confidence": case.language_confidence,
-        "script": case.script, "decided_by": case.language_decided_by,
-        "runner_up": case.language_runner_up, "hints": detection_tags,
-        "reply_locale": case.reply_locale, "locale_fallback_from": case.locale_fallback_from,
-        "country": case.country, "region": case.region, "region_signal": case.region_signal,
-    }))
-    add(CaseEvent(case_id=case.id, at=now, kind="classified", actor="meridian", data={
-        "category": case.category, "category_rule": case.category_rule,
-        "severity": case.severity, "severity_rule": case.severity_rule,
-    }))
-    add(CaseEvent(case_id=case.id, at=now, kind="routed", actor="meridian",
-                  customer_visible=case.team_key is not None, data={
-        "team": case.team_key, "reason": decision.reason,
-        "alternatives": [{"team": a.team, "why": a.why} for a in decision.alternatives],
-        "needs_translation": decision.needs_translation,
-        "coverage_gap": decision.coverage_gap,
-        "wait_until": decision.wait_until.isoformat() if decision.wait_until else None,
-    }))
+    add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            kind="received",
+            actor="customer",
+            customer_visible=True,
+            data={"channel": case.channel},
+        )
+    )
+    add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            kind="detected",
+            actor="meridian",
+            data={
+                "language": case.language,
+                "confidence": case.language_confidence,
+                "script": case.script,
+                "decided_by": case.language_decided_by,
+                "runner_up": case.language_runner_up,
+                "hints": detection_tags,
+                "reply_locale": case.reply_locale,
+                "locale_fallback_from": case.locale_fallback_from,
+                "country": case.country,
+                "region": case.region,
+                "region_signal": case.region_signal,
+            },
+        )
+    )
+    add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            kind="classified",
+            actor="meridian",
+            data={
+                "category": case.category,
+                "category_rule": case.category_rule,
+                "severity": case.severity,
+                "severity_rule": case.severity_rule,
+            },
+        )
+    )
+    add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            kind="routed",
+            actor="meridian",
+            customer_visible=case.team_key is not None,
+            data={
+                "team": case.team_key,
+                "reason": decision.reason,
+                "alternatives": [{"team": a.team, "why": a.why} for a in decision.alternatives],
+                "needs_translation": decision.needs_translation,
+                "coverage_gap": decision.coverage_gap,
+                "wait_until": decision.wait_until.isoformat() if decision.wait_until else None,
+            },
+        )
+    )
     if case.team_key:
-        add(OutboxMessage(task="notify_team", created_at=now, available_at=now,
-                          payload={"case_id": case.id, "team": case.team_key, "event": "new_case"}))
+        add(
+            OutboxMessage(
+                task="notify_team",
+                created_at=now,
+                available_at=now,
+                payload={"case_id": case.id, "team": case.team_key, "event": "new_case"},
+            )
+        )
     if escalate:
-        add(CaseEvent(case_id=case.id, at=now, kind="escalated", actor="meridian",
-                      data={"why": f"serious complaint ({case.severity_rule})"}))
-        add(OutboxMessage(task="escalate", created_at=now, available_at=now,
-                          payload={"case_id": case.id, "why": "serious-at-intake"}))
+        add(
+            CaseEvent(
+                case_id=case.id,
+                at=now,
+                kind="escalated",
+                actor="meridian",
+                data={"why": f"serious complaint ({case.severity_rule})"},
+            )
+        )
+        add(
+            OutboxMessage(
+                task="escalate",
+                created_at=now,
+                available_at=now,
+                payload={"case_id": case.id, "why": "serious-at-intake"},
+            )
+        )
 
 
 def intake_response(filed: Filed, base_url: str) -> IntakeResponse:

@@ -33,7 +33,7 @@ async def demand_by_language(session: AsyncSession, since: datetime) -> dict[str
     rows = await session.execute(
         select(Case.language, func.count()).where(Case.created_at >= since).group_by(Case.language)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def locale_stats(session: AsyncSession, *, now: datetime, days: int) -> LocaleStats:

@@ -54,5 +54,7 @@ async def drain(
 
 
 async def pending(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.enqueued_at.is_(None))
+    query = (
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.enqueued_at.is_(None))
+    )
     return int((await session.scalar(query)) or 0)

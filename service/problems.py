@@ -41,7 +41,11 @@ class InvalidInput(Problem):
     def __init__(self, errors: list[dict[str, str]]) -> None:
         fields = ", ".join(e["field"] for e in errors)
         super().__init__(
-            422, "invalid-input", f"invalid value for: {fields}", title="Invalid input", errors=errors
+            422,
+            "invalid-input",
+            f"invalid value for: {fields}",
+            title="Invalid input",
+            errors=errors,
         )
 
 
@@ -49,7 +53,9 @@ def invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput([{"field": field, "message": message}])
 
 
-def _body(request: Request[Any, Any, Any], status: int, kind: str, title: str, detail: str) -> dict[str, Any]:
+def _body(
+    request: Request[Any, Any, Any], status: int, kind: str, title: str, detail: str
+) -> dict[str, Any]:
     return {
         "type": PROBLEM_BASE + kind,
         "title": title,

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from routing.teams import profile
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import Shift, TeamProfile, TeamSpec
-from routing.teams import profile
 from service.db.models import Case, Team
 
 
@@ -101,7 +101,7 @@ async def open_case_counts(session: AsyncSession) -> dict[str, int]:
         .where(Case.status.in_(OPEN_STATUSES), Case.team_key.is_not(None))
         .group_by(Case.team_key)
     )
-    return {key: count for key, count in rows.tuples() if key is not None}
+    return {key: count for key, count in rows if key is not None}
 
 
 async def router_view(session: AsyncSession) -> tuple[list[Team], list[TeamProfile]]:

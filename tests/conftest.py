@@ -77,19 +77,32 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(base, "postgres")
         shutil.chown(sockets, "postgres")
     port = free_port()
-    subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-U", "meridian", "--auth=trust",
-                                      "-E", "UTF8", "--locale=C"]),
-                   check=True, stdout=subprocess.DEVNULL)
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off " \
-              "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-o", options, "-w", "-l",
-                                      str(base / "log"), "start"]),
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        _as_postgres_user(
+            [initdb, "-D", str(data), "-U", "meridian", "--auth=trust", "-E", "UTF8", "--locale=C"]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    subprocess.run(
+        _as_postgres_user(
+            [pg_ctl, "-D", str(data), "-o", options, "-w", "-l", str(base / "log"), "start"]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         yield f"postgresql+asyncpg://meridian@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-                       check=False, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            _as_postgres_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -34,8 +34,9 @@ async def _once(
     return True
 
 
-async def _log_side_effect(ctx: dict[str, Any], task: str, outbox_id: int,
-                           describe: Describe) -> str:
+async def _log_side_effect(
+    ctx: dict[str, Any], task: str, outbox_id: int, describe: Describe
+) -> str:
     """Describe the outbox message, record it once, and write it as a structured log line."""
     sessions: async_sessionmaker[AsyncSession] = ctx["sessions"]
     async with sessions() as session:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from service.validation import check_text
 
 CaseAction = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
 
+
 def _bearer(request: Request[Any, Any, Any], token: str | None) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -42,18 +43,24 @@ def _bearer(request: Request[Any, Any, Any], token: str | None) -> str | None:
 
 class CaseController(Controller):
     path = "/api/v1/cases"
-    tags = ["cases"]
+    tags: ClassVar[list[str]] = ["cases"]
 
-    @post("/", status_code=HTTP_201_CREATED, guards=[require_json], operation_id="fileCase",
-          summary="File a complaint")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        guards=[require_json],
+        operation_id="fileCase",
+        summary="File a complaint",
+    )
     async def file(
         self,
         request: Request[Any, Any, Any],
-        data: IntakeRequest,
-        accept_language: Annotated[str | None, Parameter(header="Accept-Language")] = None,
+        data: JSONBody[IntakeRequest],
+        accept_language: Annotated[str | None, HeaderParameter(name="Accept-Language")] = None,
     ) -> IntakeResponse:
-        filed = await file_case(sessions_of(request), data, accept_language=accept_language,
-                                now=now_of(request))
+        filed = await file_case(
+            sessions_of(request), data, accept_language=accept_language, now=now_of(request)
+        )
         request.app.state.outbox_nudge.set()
         return intake_response(filed, request.app.state.settings.public_base_url)
 
@@ -61,8 +68,8 @@ class CaseController(Controller):
     async def status(
         self,
         request: Request[Any, Any, Any],
-        reference: str,
-        token: Annotated[str | None, Parameter(query="token")] = None,
+        reference: FromPath[str],
+        token: Annotated[str | None, QueryParameter(name="token")] = None,
     ) -> CaseStatus:
         async with sessions_of(request)() as session:
             case = await casework.find_case(session, reference)
@@ -71,7 +78,7 @@ class CaseController(Controller):
             return await casework.customer_view(session, case)
 
     @get("/{reference:str}/detail", operation_id="caseDetail", summary="Everything, for agents")
-    async def detail(self, request: Request[Any, Any, Any], reference: str) -> CaseDetail:
+    async def detail(self, request: Request[Any, Any, Any], reference: FromPath[str]) -> CaseDetail:
         async with sessions_of(request)() as session:
             caller = await caller_of(request, session)
             case = await casework.find_case(session, reference)
@@ -80,8 +87,9 @@ class CaseController(Controller):
             ensure_owner(caller, case)
             return await casework.agent_view(session, case)
 
-    async def _act(self, request: Request[Any, Any, Any], reference: str,
-                   action: CaseAction) -> CaseChanged:
+    async def _act(
+        self, request: Request[Any, Any, Any], reference: FromPath[str], action: CaseAction
+    ) -> CaseChanged:
         """Lock the case, check the caller owns it, apply `action`, commit."""
         async with sessions_of(request)() as session, session.begin():
             caller = await caller_of(request, session)
@@ -91,34 +99,71 @@ class CaseController(Controller):
             ensure_owner(caller, case)
             await action(session, case, now_of(request))
         request.app.state.outbox_nudge.set()
-        return CaseChanged(reference=case.reference, status=case.status, team=case.team_key,
-                           claimed_by=case.claimed_by, version=case.version)
+        return CaseChanged(
+            reference=case.reference,
+            status=case.status,
+            team=case.team_key,
+            claimed_by=case.claimed_by,
+            version=case.version,
+        )
 
-    @post("/{reference:str}/claim", status_code=HTTP_200_OK, guards=[require_json],
-          operation_id="claimCase")
-    async def claim(self, request: Request[Any, Any, Any], reference: str,
-                    data: ClaimRequest) -> CaseChanged:
+    @post(
+        "/{reference:str}/claim",
+        status_code=HTTP_200_OK,
+        guards=[require_json],
+        operation_id="claimCase",
+    )
+    async def claim(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: JSONBody[ClaimRequest],
+    ) -> CaseChanged:
         return await self._act(request, reference, partial(casework.claim, agent=data.agent))
 
-    @post("/{reference:str}/replies", status_code=HTTP_201_CREATED, guards=[require_json],
-          operation_id="replyToCase")
-    async def reply(self, request: Request[Any, Any, Any], reference: str,
-                    data: ReplyRequest) -> CaseChanged:
+    @post(
+        "/{reference:str}/replies",
+        status_code=HTTP_201_CREATED,
+        guards=[require_json],
+        operation_id="replyToCase",
+    )
+    async def reply(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: JSONBody[ReplyRequest],
+    ) -> CaseChanged:
         if problem := check_text(data.body):
             raise invalid("body", problem)
         action = partial(casework.reply, agent=data.agent, body=data.body.strip())
         return await self._act(request, reference, action)
 
-    @post("/{reference:str}/status", status_code=HTTP_200_OK, guards=[require_json],
-          operation_id="setCaseStatus")
-    async def set_status(self, request: Request[Any, Any, Any], reference: str,
-                         data: StatusRequest) -> CaseChanged:
+    @post(
+        "/{reference:str}/status",
+        status_code=HTTP_200_OK,
+        guards=[require_json],
+        operation_id="setCaseStatus",
+    )
+    async def set_status(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: JSONBody[StatusRequest],
+    ) -> CaseChanged:
         action = partial(casework.set_status, status=data.status, agent=data.agent, note=data.note)
         return await self._act(request, reference, action)
 
-    @post("/{reference:str}/resolve", status_code=HTTP_200_OK, guards=[require_json],
-          operation_id="resolveCase")
-    async def resolve(self, request: Request[Any, Any, Any], reference: str,
-                      data: ResolveRequest) -> CaseChanged:
+    @post(
+        "/{reference:str}/resolve",
+        status_code=HTTP_200_OK,
+        guards=[require_json],
+        operation_id="resolveCase",
+    )
+    async def resolve(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: JSONBody[ResolveRequest],
+    ) -> CaseChanged:
         action = partial(casework.resolve, agent=data.agent, summary=data.summary)
         return await self._act(request, reference, action)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from litestar import Controller, Request, get
+from litestar.params import FromPath
 
 from service import casework
 from service.api.deps import caller_of, sessions_of
@@ -14,13 +15,14 @@ from service.schemas import Queue
 
 class TeamController(Controller):
     path = "/api/v1/teams"
-    tags = ["teams"]
+    tags: ClassVar[list[str]] = ["teams"]
 
     @get("/{team:str}/queue", operation_id="teamQueue", summary="Open cases, most urgent first")
-    async def queue(self, request: Request[Any, Any, Any], team: str) -> Queue:
+    async def queue(self, request: Request[Any, Any, Any], team: FromPath[str]) -> Queue:
         async with sessions_of(request)() as session:
             caller = await caller_of(request, session)
             if not caller.may_act_for(team):
-                raise Problem(403, "forbidden", f"this key cannot read the queue of {team}",
-                              title="Forbidden")
+                raise Problem(
+                    403, "forbidden", f"this key cannot read the queue of {team}", title="Forbidden"
+                )
             return await casework.queue(session, team)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from routing.teams import parse_teams
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as raw_engine
 
-from routing.teams import parse_teams
 from service.app import create_app
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
@@ -39,7 +39,9 @@ def _create_pg_database(server_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated database on each backend (Alembic migrations, as in production)."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'meridian.db'}"
@@ -70,8 +72,9 @@ def team_keys(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(database_url: str, redis_url: str, clock: Clock,
-        sessions: async_sessionmaker[AsyncSession]) -> Litestar:
+def app(
+    database_url: str, redis_url: str, clock: Clock, sessions: async_sessionmaker[AsyncSession]
+) -> Litestar:
     settings = Settings(database_url=database_url, redis_url=redis_url, ops_api_key=OPS_KEY)
     return create_app(settings, clock=clock, drain_outbox=False)
 

@@ -15,8 +15,12 @@ from tests.integration.conftest import OPS_KEY
 Client = AsyncTestClient[Litestar]
 
 
-async def file(client: Client, text: str = "Mein Konto ist gesperrt und ich kann mich "
-               "seit gestern nicht mehr anmelden. Bitte helfen Sie mir.", **extra: Any) -> dict[str, Any]:
+async def file(
+    client: Client,
+    text: str = "Mein Konto ist gesperrt und ich kann mich "
+    "seit gestern nicht mehr anmelden. Bitte helfen Sie mir.",
+    **extra: Any,
+) -> dict[str, Any]:
     body = {"text": text, "contact": {"email": "kunde@example.de"}, "timezone": "Europe/Berlin"}
     body.update(extra)
     response = await client.post("/api/v1/cases", json=body)
@@ -25,7 +29,10 @@ async def file(client: Client, text: str = "Mein Konto ist gesperrt und ich kann
 
 
 async def test_team_works_a_case_from_queue_to_resolution(
-    client: Client, team_keys: dict[str, str], sessions: async_sessionmaker[AsyncSession], clock: Any
+    client: Client,
+    team_keys: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Any,
 ) -> None:
     # Tuesday 09:00 UTC: Dublin (German speakers) is on duty.
     from datetime import UTC, datetime
@@ -39,28 +46,39 @@ async def test_team_works_a_case_from_queue_to_resolution(
     assert queue.status_code == 200
     assert [c["reference"] for c in queue.json()["cases"]] == [ref]
 
-    claimed = await client.post(f"/api/v1/cases/{ref}/claim", json={"agent": "siobhan"}, headers=key)
+    claimed = await client.post(
+        f"/api/v1/cases/{ref}/claim", json={"agent": "siobhan"}, headers=key
+    )
     assert claimed.status_code == 200 and claimed.json()["status"] == "in_progress"
 
-    replied = await client.post(f"/api/v1/cases/{ref}/replies",
-                                json={"agent": "siobhan", "body": "Wir haben Ihr Konto entsperrt."},
-                                headers=key)
+    replied = await client.post(
+        f"/api/v1/cases/{ref}/replies",
+        json={"agent": "siobhan", "body": "Wir haben Ihr Konto entsperrt."},
+        headers=key,
+    )
     assert replied.status_code == 201, replied.text
 
-    waiting = await client.post(f"/api/v1/cases/{ref}/status",
-                                json={"agent": "siobhan", "status": "waiting_on_customer"},
-                                headers=key)
+    waiting = await client.post(
+        f"/api/v1/cases/{ref}/status",
+        json={"agent": "siobhan", "status": "waiting_on_customer"},
+        headers=key,
+    )
     assert waiting.json()["status"] == "waiting_on_customer"
 
-    resolved = await client.post(f"/api/v1/cases/{ref}/resolve", json={"agent": "siobhan"},
-                                 headers=key)
+    resolved = await client.post(
+        f"/api/v1/cases/{ref}/resolve", json={"agent": "siobhan"}, headers=key
+    )
     assert resolved.json()["status"] == "resolved"
 
-    again = await client.post(f"/api/v1/cases/{ref}/resolve", json={"agent": "siobhan"}, headers=key)
+    again = await client.post(
+        f"/api/v1/cases/{ref}/resolve", json={"agent": "siobhan"}, headers=key
+    )
     assert again.status_code == 409
     assert again.json()["type"].endswith("illegal-transition")
 
-    status = (await client.get(f"/api/v1/cases/{ref}", params={"token": filed["access_token"]})).json()
+    status = (
+        await client.get(f"/api/v1/cases/{ref}", params={"token": filed["access_token"]})
+    ).json()
     assert status["status"] == "resolved"
     replies = [e for e in status["timeline"] if e["kind"] == "reply"]
     assert replies and replies[0]["body"] == "Wir haben Ihr Konto entsperrt."
@@ -74,7 +92,9 @@ async def test_team_works_a_case_from_queue_to_resolution(
     async with sessions() as session:
         case = await session.scalar(select(Case).where(Case.reference == ref))
         assert case is not None and case.version > 1
-        events = (await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))).all()
+        events = (
+            await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))
+        ).all()
     assert len(events) == len(kinds)
     assert (await client.get("/api/v1/teams/dublin/queue", headers=key)).json()["count"] == 0
 
@@ -88,11 +108,13 @@ async def test_keys_are_checked(client: Client, team_keys: dict[str, str]) -> No
     assert missing.status_code == 401
     wrong = await client.get(f"/api/v1/teams/{owner}/queue", headers={"X-Api-Key": "nope"})
     assert wrong.status_code == 401
-    foreign = await client.get(f"/api/v1/teams/{owner}/queue",
-                               headers={"X-Api-Key": team_keys[other]})
+    foreign = await client.get(
+        f"/api/v1/teams/{owner}/queue", headers={"X-Api-Key": team_keys[other]}
+    )
     assert foreign.status_code == 403
-    steal = await client.post(f"/api/v1/cases/{ref}/claim", json={"agent": "x"},
-                              headers={"X-Api-Key": team_keys[other]})
+    steal = await client.post(
+        f"/api/v1/cases/{ref}/claim", json={"agent": "x"}, headers={"X-Api-Key": team_keys[other]}
+    )
     assert steal.status_code == 403
     as_ops = await client.get(f"/api/v1/cases/{ref}/detail", headers={"X-Ops-Key": OPS_KEY})
     assert as_ops.status_code == 200
@@ -100,8 +122,10 @@ async def test_keys_are_checked(client: Client, team_keys: dict[str, str]) -> No
 
 async def test_empty_reply_is_422(client: Client, team_keys: dict[str, str]) -> None:
     filed = await file(client)
-    response = await client.post(f"/api/v1/cases/{filed['reference']}/replies",
-                                 json={"agent": "a", "body": "  "},
-                                 headers={"X-Api-Key": team_keys[filed["team"]]})
+    response = await client.post(
+        f"/api/v1/cases/{filed['reference']}/replies",
+        json={"agent": "a", "body": "  "},
+        headers={"X-Api-Key": team_keys[filed["team"]]},
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"

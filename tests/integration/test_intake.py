@@ -61,8 +61,9 @@ async def test_customer_status_needs_the_token(client: Client) -> None:
     filed = (await client.post("/api/v1/cases", json=complaint())).json()
     reference, token = filed["reference"], filed["access_token"]
 
-    by_header = await client.get(f"/api/v1/cases/{reference}",
-                                 headers={"Authorization": f"Bearer {token}"})
+    by_header = await client.get(
+        f"/api/v1/cases/{reference}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert by_header.status_code == 200
     status = by_header.json()
     assert status["reference"] == reference
@@ -71,7 +72,11 @@ async def test_customer_status_needs_the_token(client: Client) -> None:
     by_query = await client.get(f"/api/v1/cases/{reference}", params={"token": token})
     assert by_query.status_code == 200
 
-    for headers, params in (({}, {}), ({"Authorization": "Bearer wrong"}, {}), ({}, {"token": "x"})):
+    for headers, params in (
+        ({}, {}),
+        ({"Authorization": "Bearer wrong"}, {}),
+        ({}, {"token": "x"}),
+    ):
         denied = await client.get(f"/api/v1/cases/{reference}", headers=headers, params=params)
         assert denied.status_code == 404
         assert denied.headers["content-type"].startswith("application/problem+json")
@@ -87,12 +92,14 @@ async def test_intake_writes_audit_events_and_an_outbox_row(
     async with sessions() as session:
         case = await session.scalar(select(Case).where(Case.reference == filed["reference"]))
         assert case is not None
-        kinds = (await session.scalars(
-            select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
-        )).all()
+        kinds = (
+            await session.scalars(
+                select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+            )
+        ).all()
         outbox = (await session.scalars(select(OutboxMessage))).all()
     assert list(kinds)[:4] == ["received", "detected", "classified", "routed"]
-    assert [(m.task, m.payload["case_id"]) for m in outbox][0] == ("notify_team", case.id)
+    assert (outbox[0].task, outbox[0].payload["case_id"]) == ("notify_team", case.id)
     assert case.first_response_due > case.created_at
 
 
@@ -129,11 +136,15 @@ async def test_body_over_64_kib_is_413_and_stores_nothing(
 async def test_unreadable_body_is_400_and_wrong_media_type_415(
     client: Client, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    broken = await client.post("/api/v1/cases", content=b'{"text": "hi", ',
-                               headers={"Content-Type": "application/json"})
+    broken = await client.post(
+        "/api/v1/cases", content=b'{"text": "hi", ', headers={"Content-Type": "application/json"}
+    )
     _problem(broken, 400)
-    as_form = await client.post("/api/v1/cases", content=json.dumps(complaint()).encode(),
-                                headers={"Content-Type": "text/plain"})
+    as_form = await client.post(
+        "/api/v1/cases",
+        content=json.dumps(complaint()).encode(),
+        headers={"Content-Type": "text/plain"},
+    )
     _problem(as_form, 415)
     assert await count(sessions, Case) == 0
 

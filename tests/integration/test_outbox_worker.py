@@ -48,9 +48,13 @@ async def test_outbox_is_drained_once_and_each_task_runs_once(
 ) -> None:
     await _flush(redis_url)
     for _ in range(3):
-        response = await client.post("/api/v1/cases", json={
-            "text": "The app crashes every time I open the settings page.",
-            "contact": {"email": "lee@example.com"}})
+        response = await client.post(
+            "/api/v1/cases",
+            json={
+                "text": "The app crashes every time I open the settings page.",
+                "contact": {"email": "lee@example.com"},
+            },
+        )
         assert response.status_code == 201
     queue = QueueConnection(redis_url)
     assert await drain(sessions, queue, now=clock.now) == 3
@@ -70,8 +74,11 @@ async def test_outbox_is_drained_once_and_each_task_runs_once(
 
     async with sessions() as session:
         runs = (await session.scalars(select(TaskRun.key))).all()
-        pending = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                       .where(OutboxMessage.enqueued_at.is_(None)))
+        pending = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.enqueued_at.is_(None))
+        )
     assert sorted(runs) == sorted(f"notify_team:{n}" for n in range(first.id, first.id + 3))
     assert pending == 0
 
@@ -85,8 +92,13 @@ async def test_outbox_is_drained_once_and_each_task_runs_once(
 async def test_intake_answers_201_with_redis_unreachable_and_nothing_is_lost(
     client: Client, sessions: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
-    response = await client.post("/api/v1/cases", json={
-        "text": "Billing charged me twice this month.", "contact": {"email": "x@example.com"}})
+    response = await client.post(
+        "/api/v1/cases",
+        json={
+            "text": "Billing charged me twice this month.",
+            "contact": {"email": "x@example.com"},
+        },
+    )
     assert response.status_code == 201
     dead = QueueConnection("redis://127.0.0.1:1/0")
     try:
@@ -96,8 +108,11 @@ async def test_intake_answers_201_with_redis_unreachable_and_nothing_is_lost(
     else:
         raise AssertionError("drain to a dead Redis should fail")
     async with sessions() as session:
-        pending = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                       .where(OutboxMessage.enqueued_at.is_(None)))
+        pending = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.enqueued_at.is_(None))
+        )
     assert pending == 1
 
 

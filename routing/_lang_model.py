@@ -1,0 +1,226 @@
+"""Deterministic scoring of candidate languages: langdetect's profiles plus wordfreq's lexicons.
+
+langdetect estimates its naive Bayes posterior by random sampling; here the same profiles and
+the same smoothing are summed over every 1-3-gram of the text, which is exact, repeatable and
+faster. Short texts also get a vote from wordfreq's word lists.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from itertools import repeat
+
+from langdetect.utils.ngram import NGram
+
+# langdetect's smoothing: every probability gets alpha / BASE_FREQ added.
+_SMOOTHING = 0.5 / 10_000
+
+# Candidate languages of each script that statistics must choose between (langdetect codes).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Latn": (
+        "af", "ca", "cs", "cy", "da", "de", "en", "es", "et", "fi", "fr", "hr", "hu", "id",
+        "it", "lt", "lv", "nl", "no", "pl", "pt", "ro", "sk", "sl", "so", "sq", "sv", "sw",
+        "tl", "tr", "vi",
+    ),
+    "Cyrl": ("bg", "mk", "ru", "uk"),
+    "Arab": ("ar", "fa", "ur"),
+    "Deva": ("hi", "mr", "ne"),
+    "Hani": ("ja", "zh-cn", "zh-tw"),
+}  # fmt: skip
+
+# wordfreq's name for a langdetect language, where wordfreq has a list for it.
+_WORDFREQ_NAME = {"no": "nb", "hr": "sh", "tl": "fil"}
+_HAN_WORDFREQ = {"ja": "ja", "zh-cn": "zh", "zh-tw": "zh"}
+
+# Lexicon weights (tuned on held-out halves of the dev data, see bench/langid.py).
+LEXICON_WEIGHT = 4.0
+LEXICON_FLOOR = -8.0
+LEXICON_WORDS = 8
+UNLISTED_MARGIN = 1.0
+LEXICON_MIN_CB = 600
+# A language without a list borrows its sister's, less this margin (else the best list's, less
+# UNLISTED_MARGIN).
+SISTER_MARGIN = 0.3
+_SISTER = {"af": "nl"}
+
+
+class _Normalizer(dict[int, str]):
+    """langdetect's per-character normalisation, as a cached str.translate table."""
+
+    def __missing__(self, code: int) -> str:
+        normal = NGram.normalize(chr(code))
+        self[code] = normal
+        return normal
+
+
+_NORMALIZE = _Normalizer()
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    languages: tuple[str, ...]
+    ngram_weights: dict[str, tuple[float, ...]]  # n-gram -> its weight in each language
+    lexicons: tuple[dict[str, float] | None, ...]
+
+
+def _load_profile(language: str) -> dict[str, float]:
+    """One langdetect profile as n-gram -> log(1 + p / smoothing); absent n-grams weigh 0."""
+    path = resources.files("langdetect") / "profiles" / language
+    profile = json.loads(path.read_text(encoding="utf-8"))
+    totals = profile["n_words"]
+    return {
+        gram: math.log1p(count / totals[len(gram) - 1] / _SMOOTHING)
+        for gram, count in profile["freq"].items()
+        if 1 <= len(gram) <= 3
+    }
+
+
+def _word_buckets(language: str) -> list[list[str]] | None:
+    """wordfreq's small list for the language: words by frequency bucket (centibels below 1)."""
+    import wordfreq
+
+    path = wordfreq.available_languages("small").get(_WORDFREQ_NAME.get(language, language))
+    return None if path is None else wordfreq.read_cBpack(path)
+
+
+def _load_lexicon(language: str) -> dict[str, float] | None:
+    """The language's frequent words -> log10 of their frequency."""
+    buckets = _word_buckets(language)
+    if buckets is None:
+        return None
+    lexicon: dict[str, float] = {}
+    for bucket, words in enumerate(buckets[: LEXICON_MIN_CB + 1]):
+        lexicon.update(zip(words, repeat(-bucket / 100)))
+    return lexicon
+
+
+def _load_han_lexicon(language: str) -> dict[str, float]:
+    """Han characters -> log10 of the summed frequency of the language's words using them.
+
+    The Chinese list is Simplified; each Traditional form gets the weight of its Simplified one.
+    """
+    buckets = _word_buckets(_HAN_WORDFREQ[language]) or []
+    weights: Counter[str] = Counter()
+    for bucket, words in enumerate(buckets):
+        frequency = 10 ** (-bucket / 100)
+        for word in words:
+            weights.update(dict.fromkeys(word, frequency))
+    if language != "ja":
+        for simplified, traditional_forms in _traditional_forms().items():
+            for traditional in traditional_forms:
+                weights[traditional] = max(weights[traditional], weights[simplified])
+    return {ch: math.log10(w) for ch, w in weights.items() if w > 0 and ch.isalpha()}
+
+
+def _traditional_forms() -> dict[str, list[str]]:
+    """Simplified character -> its Traditional forms, from wordfreq's mapping table."""
+    import gzip
+
+    import msgpack
+    import wordfreq
+
+    path = resources.files(wordfreq) / "data" / "_chinese_mapping.msgpack.gz"
+    with path.open("rb") as packed, gzip.open(packed) as raw:
+        mapping = msgpack.load(raw, raw=False, strict_map_key=False)
+    forms: dict[str, list[str]] = {}
+    for traditional, simplified in mapping.items():
+        if isinstance(simplified, str) and len(simplified) == 1:
+            forms.setdefault(simplified, []).append(chr(traditional))
+    return forms
+
+
+_lock = threading.Lock()
+_groups: dict[str, _Group] = {}
+
+
+def _group(script: str) -> _Group:
+    group = _groups.get(script)
+    if group is None:
+        with _lock:
+            group = _groups.get(script)
+            if group is None:
+                languages = GROUPS[script]
+                profiles = [_load_profile(language) for language in languages]
+                group = _Group(
+                    languages,
+                    {
+                        gram: tuple(profile.get(gram, 0.0) for profile in profiles)
+                        for gram in frozenset().union(*profiles)
+                    },
+                    tuple(
+                        _load_han_lexicon(language) if script == "Hani" else _load_lexicon(language)
+                        for language in languages
+                    ),
+                )
+                _groups[script] = group
+    return group
+
+
+def load(scripts: Sequence[str] = tuple(GROUPS)) -> None:
+    """Load the profiles and word lists now rather than on first use."""
+    for script in scripts:
+        _group(script)
+
+
+def ngrams(text: str) -> list[str]:
+    """langdetect's 1-3-grams of the text: those of each word padded with spaces."""
+    grams: list[str] = []
+    for word in text.translate(_NORMALIZE).split():
+        if word.isupper() and len(word) > 1:
+            word = word.lower()
+        padded = f" {word} "
+        grams.extend(padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1))
+    return grams
+
+
+def candidates(script: str) -> tuple[str, ...]:
+    """The languages (langdetect codes) statistics chooses between for text in the script."""
+    return GROUPS[script]
+
+
+def ngram_scores(script: str, text: str) -> list[float]:
+    """Per candidate: log-likelihood of the text's n-grams, less a constant shared by all."""
+    group = _group(script)
+    weights = list(filter(None, map(group.ngram_weights.get, ngrams(text))))
+    return [sum(column) for column in zip(*weights, strict=True)] or [0.0] * len(group.languages)
+
+
+def lexicon_scores(script: str, words: Sequence[str]) -> list[float]:
+    """Per candidate: how much more frequent than the floor the first few distinct words are.
+
+    A language without a word list is credited as the best listed language less a margin, and
+    only the first LEXICON_WORDS words count, so on long text the n-grams decide.
+    """
+    group = _group(script)
+    totals = [0.0] * len(group.languages)
+    listed = [i for i, lexicon in enumerate(group.lexicons) if lexicon is not None]
+    if not listed:
+        return totals
+    lexicons = [lexicon for lexicon in group.lexicons if lexicon is not None]
+    unlisted = [i for i, lexicon in enumerate(group.lexicons) if lexicon is None]
+    sisters = [_sister_position(group, listed, i) for i in unlisted]
+    for word in list(dict.fromkeys(words))[:LEXICON_WORDS]:
+        found = [lexicon.get(word, LEXICON_FLOOR) for lexicon in lexicons]
+        best = max(found)
+        if best <= LEXICON_FLOOR:
+            continue
+        for i, value in zip(listed, found, strict=True):
+            totals[i] += value - LEXICON_FLOOR
+        for i, sister in zip(unlisted, sisters, strict=True):
+            if sister is None:
+                totals[i] += max(0.0, best - UNLISTED_MARGIN - LEXICON_FLOOR)
+            else:
+                totals[i] += max(0.0, found[sister] - SISTER_MARGIN - LEXICON_FLOOR)
+    return [LEXICON_WEIGHT * math.log(10) * total for total in totals]
+
+
+def _sister_position(group: _Group, listed: list[int], unlisted: int) -> int | None:
+    """Where the sister of an unlisted language sits among the listed ones, if it has one."""
+    sister = _SISTER.get(group.languages[unlisted])
+    return None if sister is None else listed.index(group.languages.index(sister))

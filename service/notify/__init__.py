@@ -1,0 +1,1 @@
+"""Notifications to teams: signed webhooks with retries."""

@@ -1,0 +1,332 @@
+"""Customer pages: the complaint form and the case status page, localized, usable without JS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from gettext import NullTranslations
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from babel.dates import format_datetime
+from litestar import Controller, Request, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND
+
+from routing.lifecycle import OPEN_STATUSES
+from routing.model import CATEGORIES, Category
+from service import messages
+from service.api.deps import now_of, sessions_of
+from service.casework import customer_view, find_case
+from service.i18n import (
+    SUPPORTED,
+    format_due,
+    language_tag,
+    negotiate,
+    text_direction,
+    translations,
+)
+from service.intake import file_case
+from service.problems import InvalidInput
+from service.references import token_matches
+from service.schemas import Contact, IntakeRequest
+from service.validation import MAX_TEXT_CHARS
+from service.web import TRANSLATIONS_KEY
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# A form body carries the text percent-encoded: up to 12 bytes per character of UTF-8.
+FORM_MAX_BODY_BYTES = MAX_TEXT_CHARS * 12 + 16 * 1024
+# Territory codes of CLDR that are not countries a customer lives in.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+# Intake field name -> id of the form control showing its error (None: no visible control).
+_CONTROL_OF_FIELD: Mapping[str, str | None] = {
+    "text": "text",
+    "contact.email": "email",
+    "contact.name": "name",
+    "contact.phone": "phone",
+    "country": "country",
+    "timezone": None,
+    "locale": None,
+}
+
+AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language")]
+LangQuery = Annotated[str | None, QueryParameter(name="lang")]
+TokenQuery = Annotated[str | None, QueryParameter(name="token")]
+
+
+@dataclass
+class ComplaintForm:
+    """The complaint form as posted; every field may be missing or empty."""
+
+    text: str = ""
+    email: str = ""
+    name: str = ""
+    phone: str = ""
+    country: str = ""
+    category: str = ""
+    timezone: str = ""
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option of a select or a language switcher entry."""
+
+    value: str
+    label: str
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A localized error and the id of the control it belongs to (None: not shown on the form)."""
+
+    control: str | None
+    text: str
+
+
+def page_locale(lang: str | None, otherwise: str | None) -> str:
+    """The catalog for ?lang= if one serves it, else for `otherwise` (Accept-Language, a locale)."""
+    return negotiate(language=None, declared=lang or None, accept_language=otherwise).locale
+
+
+@cache
+def language_choices() -> tuple[Choice, ...]:
+    """Every catalog, named in its own language."""
+    choices = []
+    for catalog in SUPPORTED:
+        name = Locale.parse(catalog).display_name or catalog
+        choices.append(Choice(catalog, name[:1].upper() + name[1:], language_tag(catalog)))
+    return tuple(choices)
+
+
+@cache
+def country_choices(locale: str) -> tuple[Choice, ...]:
+    """Countries and territories named in the page language, in alphabetical order."""
+    names = Locale.parse(locale).territories
+    countries = [
+        Choice(code, name)
+        for code, name in names.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    ]
+    return tuple(sorted(countries, key=lambda choice: choice.label.casefold()))
+
+
+def category_choices(t: NullTranslations) -> tuple[Choice, ...]:
+    """The complaint categories with their localized labels."""
+    labels: dict[Category, str] = {
+        # NOTE: Complaint topic, chosen by the customer on the complaint form.
+        "product-function": t.pgettext("complaint topic", "A product or feature does not work"),
+        "performance": t.pgettext("complaint topic", "Slowness or outages"),
+        "usability": t.pgettext("complaint topic", "Hard to use or understand"),
+        # NOTE: Complaint topic: how the customer was treated by staff.
+        "service": t.pgettext("complaint topic", "Customer service"),
+        "account": t.pgettext("complaint topic", "Account and sign-in"),
+        "privacy-security": t.pgettext("complaint topic", "Privacy and security"),
+        "billing": t.pgettext("complaint topic", "Billing and payments"),
+        "other": t.pgettext("complaint topic", "Something else"),
+    }
+    return tuple(Choice(category, labels[category]) for category in CATEGORIES)
+
+
+def field_error_text(locale: str, field: str, message: str) -> str:
+    """The customer's wording of an intake field error, in the page language."""
+    t = translations(locale)
+    match field:
+        case "text":
+            code = "text_required" if "empty" in message else "text_too_long"
+            return messages.error_text(locale, code)
+        case "contact.email":
+            return messages.error_text(locale, "invalid_email")
+        case "timezone":
+            return messages.error_text(locale, "invalid_timezone")
+        case "locale":
+            return messages.error_text(locale, "invalid_locale")
+        case "country":
+            return t.gettext("Please choose a country from the list.")
+        case "contact.name":
+            return t.gettext("Please shorten your name.")
+        case "contact.phone":
+            return t.gettext("Please enter a shorter phone number.")
+    raise ValueError(f"no customer wording for field {field!r}")
+
+
+def field_errors(locale: str, errors: Sequence[Mapping[str, str]]) -> list[FieldError]:
+    """Intake's field errors, localized and attached to their form controls."""
+    return [
+        FieldError(
+            _CONTROL_OF_FIELD.get(error["field"]),
+            field_error_text(locale, error["field"], error["message"]),
+        )
+        for error in errors
+    ]
+
+
+def _switch_url(request: Request[Any, Any, Any], catalog: str) -> str:
+    """The current page in another language (other query parameters kept, e.g. the token)."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return f"{request.url.path}?{urlencode([*kept, ('lang', catalog)])}"
+
+
+def _page(
+    request: Request[Any, Any, Any],
+    template: str,
+    locale: str,
+    status_code: int = 200,
+    **values: Any,
+) -> Template:
+    """A page in `locale`: its catalog, lang/dir attributes and language switcher."""
+    context = {
+        TRANSLATIONS_KEY: translations(locale),
+        "locale": locale,
+        "lang": language_tag(locale),
+        "direction": text_direction(locale),
+        "languages": [
+            Choice(_switch_url(request, choice.value), choice.label, choice.lang)
+            for choice in language_choices()
+        ],
+        **values,
+    }
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+def _form_page(
+    request: Request[Any, Any, Any],
+    locale: str,
+    form: ComplaintForm,
+    errors: Sequence[FieldError] = (),
+    status_code: int = 200,
+) -> Template:
+    return _page(
+        request,
+        "form.html",
+        locale,
+        status_code,
+        form=form,
+        errors=errors,
+        error_of={error.control: error.text for error in errors if error.control},
+        countries=country_choices(locale),
+        categories=category_choices(translations(locale)),
+        max_text_chars=MAX_TEXT_CHARS,
+    )
+
+
+def _format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    return format_datetime(moment, "medium", tzinfo=zone, locale=locale)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _category_or_none(value: str) -> Category | None:
+    return next((category for category in CATEGORIES if category == value), None)
+
+
+class CustomerPages(Controller):
+    """Public HTML pages for customers."""
+
+    path = "/"
+    include_in_schema = False
+    response_headers = [  # noqa: RUF012 (Litestar's layered attribute)
+        ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
+        ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+        # The status page address carries the access token: never send it to other sites.
+        ResponseHeader(name="Referrer-Policy", value="no-referrer"),
+    ]
+
+    @get("/", name="complaint-form")
+    async def complaint_form(
+        self, request: Request[Any, Any, Any], lang: LangQuery, accept_language: AcceptLanguage
+    ) -> Template:
+        locale = page_locale(lang, accept_language)
+        return _form_page(request, locale, ComplaintForm(lang=locale))
+
+    @post("/", name="file-complaint", request_max_body_size=FORM_MAX_BODY_BYTES)
+    async def file_complaint(
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[ComplaintForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        accept_language: AcceptLanguage,
+    ) -> Template | Redirect:
+        """File the complaint (channel web) and show its status page; errors re-render the form."""
+        locale = page_locale(data.lang, accept_language)
+        complaint = IntakeRequest(
+            text=data.text,
+            contact=Contact(
+                email=data.email.strip(),
+                name=data.name.strip() or None,
+                phone=data.phone.strip() or None,
+            ),
+            locale=language_tag(locale),
+            country=data.country.strip() or None,
+            timezone=data.timezone.strip() or None,
+            category=_category_or_none(data.category),
+            channel="web",
+        )
+        try:
+            filed = await file_case(
+                sessions_of(request),
+                complaint,
+                accept_language=accept_language,
+                now=now_of(request),
+            )
+        except InvalidInput as invalid:
+            form = ComplaintForm(**{**vars(data), "lang": locale})
+            errors = field_errors(locale, invalid.errors or [])
+            return _form_page(request, locale, form, errors, status_code=422)
+        request.app.state.outbox_nudge.set()
+        query = urlencode({"token": filed.access_token})
+        return Redirect(f"/cases/{filed.case.reference}?{query}", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/cases/{reference:str}", name="case-status")
+    async def case_status(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        lang: LangQuery,
+        accept_language: AcceptLanguage,
+        token: TokenQuery = None,
+    ) -> Template:
+        """The case in its reply language (or ?lang=); unknown case and wrong token look alike."""
+        async with sessions_of(request)() as session:
+            case = await find_case(session, reference)
+            if case is None or not token_matches(token, case.access_token_hash):
+                locale = page_locale(lang, accept_language)
+                return _page(
+                    request,
+                    "not_found.html",
+                    locale,
+                    HTTP_404_NOT_FOUND,
+                    message=messages.error_text(locale, "not_found"),
+                )
+            locale = page_locale(lang, case.reply_locale)
+            # customer_view words the status and timeline in case.reply_locale: detach the case
+            # so that showing it in another language can never be written back.
+            session.expunge(case)
+            case.reply_locale = locale
+            view = await customer_view(session, case)
+        zone = _zone(case.customer_timezone)
+        return _page(
+            request,
+            "case.html",
+            locale,
+            view=view,
+            is_open=case.status in OPEN_STATUSES,
+            timezone=case.customer_timezone,
+            first_response_due=format_due(view.first_response_due, zone.key, locale),
+            resolution_due=format_due(view.resolution_due, zone.key, locale),
+            timeline=[(_format_moment(entry.at, zone, locale), entry) for entry in view.timeline],
+        )
