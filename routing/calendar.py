@@ -203,6 +203,8 @@ class Schedule(ABC):
     def __init__(self) -> None:
         self._known: _Span | None = None
         self._lock = threading.Lock()
+        self._last_state: tuple[int, int, bool] = (0, 0, False)
+        """[low, high) around the last is_open query, and whether it is open throughout."""
 
     @abstractmethod
     def _generate(self, lo: int, hi: int) -> list[Interval]:
@@ -217,11 +219,18 @@ class Schedule(ABC):
 
     def is_open_us(self, at: int) -> bool:
         """``is_open`` for an instant given in microseconds since the epoch (hot paths)."""
-        span = self._known
-        if span is None or not span.lo <= at < span.hi:
-            span = self._covering(at)
+        low, high, is_open = self._last_state
+        if low <= at < high:
+            return is_open
+        span = self._covering(at)
         i = bisect_right(span.starts, at) - 1
-        return i >= 0 and at < span.ends[i]
+        if i >= 0 and at < span.ends[i]:
+            self._last_state = (span.starts[i], span.ends[i], True)
+            return True
+        low = span.ends[i] if i >= 0 else span.lo
+        high = span.starts[i + 1] if i + 1 < len(span.starts) else span.hi
+        self._last_state = (low, high, False)
+        return False
 
     def next_open(self, t: datetime) -> datetime:
         """The earliest open instant at or after ``t`` (``t`` itself when open)."""

@@ -64,7 +64,7 @@ def transition(status: str, action: Action) -> Status:
     allowed = _TRANSITIONS[action]
     if status not in allowed:
         raise IllegalTransition(action, status)
-    return allowed[status]  # type: ignore[index]
+    return allowed[status]
 
 
 def is_open(status: str) -> bool:

@@ -42,15 +42,26 @@ def language_key(tag: str) -> str:
 
 def proficiency(team: TeamProfile, language: str) -> Proficiency | None:
     """The team's best proficiency in ``language``, None when nobody there speaks it."""
-    return _level(team, language_key(language))
+    return _language_index(team.languages).get(language_key(language))
 
 
-def _level(team: TeamProfile, wanted: str) -> Proficiency | None:
-    best: Proficiency | None = None
-    for tag, level in team.languages.items():
-        if language_key(tag) == wanted and _LEVEL_RANK[level] < _LEVEL_RANK[best]:
-            best = level
-    return best
+_INDEXES: dict[int, tuple[Mapping[str, Proficiency], dict[str, Proficiency]]] = {}
+
+
+def _language_index(languages: Mapping[str, Proficiency]) -> dict[str, Proficiency]:
+    """Best proficiency per language key, cached per (unchanging) languages mapping."""
+    cached = _INDEXES.get(id(languages))
+    if cached is not None and cached[0] is languages:
+        return cached[1]
+    index: dict[str, Proficiency] = {}
+    for tag, level in languages.items():
+        key = language_key(tag)
+        if _LEVEL_RANK[level] < _LEVEL_RANK[index.get(key)]:
+            index[key] = level
+    if len(_INDEXES) >= 4096:
+        _INDEXES.clear()
+    _INDEXES[id(languages)] = (languages, index)  # holding the mapping keeps its id unique
+    return index
 
 
 def serves(team: TeamProfile, region: str | None) -> bool:
@@ -61,6 +72,9 @@ class _Candidate(NamedTuple):
     team: TeamProfile
     level: Proficiency | None
     on_duty: bool
+
+
+_new_candidate = tuple.__new__  # skips NamedTuple's Python-level __new__: a hot path
 
 
 def _rank(candidate: _Candidate, case: CaseFacts) -> tuple[int, int, int, float, str]:
@@ -91,7 +105,7 @@ def route(
     passed: list[PassedOver] = []
     elsewhere = f"does not serve {region}"
     for team in teams:
-        if region is None or not team.serves or region in team.serves or region == team.region:
+        if serves(team, region):
             pool.append(team)
         else:
             passed.append(_passed_over(team.key, elsewhere))
@@ -100,15 +114,14 @@ def route(
         pool, passed, scope = list(teams), [], f"any region (none serves {region})"
     wanted = language_key(case.language)
     any_language = wanted == "und"
-    candidates = [
-        _Candidate(
-            team,
-            "native" if any_language else _level(team, wanted),
-            team.calendar.is_open_us(now_us),
-        )
-        for team in pool
-    ]
-    speakers_on_duty = [c for c in candidates if c.on_duty and c.level is not None]
+    candidates: list[_Candidate] = []
+    speakers_on_duty: list[_Candidate] = []
+    for team in pool:
+        level = "native" if any_language else _language_index(team.languages).get(wanted)
+        candidate = _new_candidate(_Candidate, (team, level, team.calendar.is_open_us(now_us)))
+        candidates.append(candidate)
+        if candidate.on_duty and level is not None:
+            speakers_on_duty.append(candidate)
     if speakers_on_duty:
         chosen = min(speakers_on_duty, key=lambda c: _rank(c, case))
         why = _on_duty_reason(chosen, case, any_language, scope)
@@ -240,6 +253,7 @@ def _lower_rank(
     return "equal standing; tie broken by team key"
 
 
+@lru_cache(maxsize=4096)
 def _clock(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 

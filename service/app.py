@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
+from routing.language import preload as preload_language_model
 from service.api.cases import CaseController
 from service.api.health import health
 from service.api.locales import stats as locale_stats
@@ -55,6 +56,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await asyncio.to_thread(preload_language_model)
         engine = create_engine(settings.database_url)
         app.state.sessions = session_factory(engine)
         app.state.queue = QueueConnection(settings.redis_url or "redis://127.0.0.1:6379/0")

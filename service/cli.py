@@ -15,10 +15,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from routing.teams import TeamFileError, dump_teams, parse_teams
 import msgspec
 from sqlalchemy import func, select
 
+from routing.model import TeamSpec
+from routing.teams import TeamFileError, dump_teams, parse_teams
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Team
@@ -29,7 +30,7 @@ from service.teams import load_teams, spec_of, upsert_teams
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
 
 
-def _read_teams(path: str) -> list:  # type: ignore[type-arg]
+def _read_teams(path: str) -> list[TeamSpec]:
     try:
         return parse_teams(Path(path).read_text(encoding="utf-8"))
     except TeamFileError as exc:

@@ -6,16 +6,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from routing.classify import classify
-from routing.region import infer
-from routing.router import coverage_for, route
-from routing.sla import compute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.calendar import Calendar
+from routing.classify import classify
 from routing.language import detect
 from routing.model import CaseFacts, RoutingDecision
+from routing.region import infer
+from routing.router import coverage_for, route
+from routing.sla import compute
 from service import messages
 from service.db.models import Case, CaseEvent, OutboxMessage, Team
 from service.i18n import negotiate

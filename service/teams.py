@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from routing.teams import profile
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import Shift, TeamProfile, TeamSpec
+from routing.teams import profile
 from service.db.models import Case, Team
 
 
@@ -28,7 +28,7 @@ def spec_of(team: Team) -> TeamSpec:
         region=team.region,
         timezone=team.timezone,
         languages=dict(team.languages),
-        weekly={day: tuple(tuple(w) for w in windows) for day, windows in team.weekly.items()},  # type: ignore[misc]
+        weekly={day: tuple(tuple(w) for w in windows) for day, windows in team.weekly.items()},
         country=team.country,
         subdivision=team.subdivision,
         holidays=tuple(date.fromisoformat(d) for d in team.holidays),

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from arq import cron
 from arq.connections import RedisSettings
 
+from routing.language import preload as preload_language_model
 from service.db.engine import create_engine, session_factory
 from service.queue import WORKER_HEALTH_INTERVAL, QueueConnection
 from service.settings import Settings
@@ -20,6 +21,7 @@ REDIS_URL = _settings.redis_url or "redis://127.0.0.1:6379/0"
 
 async def startup(ctx: dict[str, Any]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    preload_language_model()
     ctx["engine"] = create_engine(_settings.database_url)
     ctx["sessions"] = session_factory(ctx["engine"])
     ctx["queue"] = QueueConnection(REDIS_URL)

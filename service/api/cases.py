@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -43,7 +43,7 @@ def _bearer(request: Request[Any, Any, Any], token: str | None) -> str | None:
 
 class CaseController(Controller):
     path = "/api/v1/cases"
-    tags: ClassVar[list[str]] = ["cases"]
+    tags = ["cases"]
 
     @post(
         "/",

@@ -20,7 +20,7 @@ from service.teams import hash_secret
 
 
 def sessions_of(request: Request[Any, Any, Any]) -> async_sessionmaker[AsyncSession]:
-    return request.app.state.sessions  # type: ignore[no-any-return]
+    return request.app.state.sessions
 
 
 def now_of(request: Request[Any, Any, Any]) -> datetime:

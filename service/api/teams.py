@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.params import FromPath
@@ -15,7 +15,7 @@ from service.schemas import Queue
 
 class TeamController(Controller):
     path = "/api/v1/teams"
-    tags: ClassVar[list[str]] = ["teams"]
+    tags = ["teams"]
 
     @get("/{team:str}/queue", operation_id="teamQueue", summary="Open cases, most urgent first")
     async def queue(self, request: Request[Any, Any, Any], team: FromPath[str]) -> Queue:

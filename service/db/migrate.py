@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -19,14 +19,10 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Upgrade the database at `url`; runs in a thread when called inside an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        command.upgrade(alembic_config(url), revision)
-        return
-    raise RuntimeError("call upgrade() outside the event loop, or use upgrade_async()")
+    """Upgrade the database at `url`.
 
-
-async def upgrade_async(url: str, revision: str = "head") -> None:
-    await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
+    The migration environment runs its own event loop, so it runs in a thread of its own: this
+    works from plain code and from code that already has a loop running.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, alembic_config(url), revision).result()

@@ -86,7 +86,7 @@ class Team(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Case(Base):
@@ -140,7 +140,7 @@ class Case(Base):
         back_populates="case", order_by="CaseEvent.id", lazy="raise"
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_cases_team_status_due", "team_key", "status", "first_response_due"),
     )

@@ -220,8 +220,19 @@ def _form_page(
     )
 
 
+@cache
+def _moment_pattern(locale: str) -> str:
+    """The locale's medium date with its short time (hours and minutes)."""
+    babel_locale = Locale.parse(locale)
+    date_pattern = babel_locale.date_formats["medium"].pattern
+    time_pattern = babel_locale.time_formats["short"].pattern
+    glue = str(babel_locale.datetime_formats["medium"])
+    return glue.replace("{1}", date_pattern).replace("{0}", time_pattern)
+
+
 def _format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
-    return format_datetime(moment, "medium", tzinfo=zone, locale=locale)
+    """When a timeline entry happened, in the customer's zone."""
+    return format_datetime(moment, _moment_pattern(locale), tzinfo=zone, locale=locale)
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import threading
@@ -22,7 +21,7 @@ from service.db.migrate import upgrade
 from service.embedded_redis import free_port
 from service.settings import Settings
 from service.teams import upsert_teams
-from tests.conftest import Clock, wait_until
+from tests.conftest import Clock, run_async, wait_until
 
 SAMPLE_TEAMS = Path(__file__).resolve().parents[2] / "service" / "data" / "sample_teams.toml"
 CHROMIUM = Path(os.environ.get("MERIDIAN_CHROMIUM", "/usr/bin/chromium"))
@@ -38,27 +37,26 @@ CHROMIUM_ARGS = [
 ]
 # Tuesday 24 Nov 2026, 03:00 UTC: 11:00 in Taipei, so the Taipei team is on duty.
 SERVICE_NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+OPS_KEY = "browser-test-ops-key"
 
 
 @dataclass(frozen=True)
 class LiveServer:
-    """The app listening on `base_url`, its SQLite file and the sample teams' API keys."""
+    """The app listening on `base_url` (ops key OPS_KEY) and its SQLite file."""
 
     base_url: str
     database: Path
-    team_keys: dict[str, str]
 
     def count_cases(self) -> int:
         with sqlite3.connect(self.database) as connection:
             return int(connection.execute("SELECT count(*) FROM cases").fetchone()[0])
 
 
-async def _load_sample_teams(database_url: str) -> dict[str, str]:
+async def _load_sample_teams(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            specs = parse_teams(SAMPLE_TEAMS.read_text(encoding="utf-8"))
-            return await upsert_teams(session, specs)
+            await upsert_teams(session, parse_teams(SAMPLE_TEAMS.read_text(encoding="utf-8")))
     finally:
         await engine.dispose()
 
@@ -68,10 +66,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Ite
     database = tmp_path_factory.mktemp("browser") / "meridian.db"
     database_url = f"sqlite+aiosqlite:///{database}"
     upgrade(database_url)
-    team_keys = asyncio.run(_load_sample_teams(database_url))
+    run_async(_load_sample_teams(database_url))
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    settings = Settings(database_url=database_url, redis_url=redis_url, public_base_url=base_url)
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        ops_api_key=OPS_KEY,
+        public_base_url=base_url,
+    )
     app = create_app(settings, clock=Clock(SERVICE_NOW), drain_outbox=False)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -82,15 +85,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Ite
         server.should_exit = True
         pytest.fail("uvicorn did not start")
     try:
-        yield LiveServer(base_url=base_url, database=database, team_keys=team_keys)
+        yield LiveServer(base_url=base_url, database=database)
     finally:
         server.should_exit = True
         thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright(live_server: LiveServer) -> Iterator[Playwright]:
-    """Playwright's sync API; set up after the server, as it keeps an event loop running here."""
+    """Playwright's sync API, set up after the server and stopped after the module: it runs an
+    event loop in this thread, which async tests elsewhere must not find still running."""
     if not CHROMIUM.is_file():
         reason = f"no chromium at {CHROMIUM} (apt-get install chromium, or set MERIDIAN_CHROMIUM)"
         if os.environ.get("MERIDIAN_REQUIRE_BROWSER") == "1":
@@ -100,7 +104,7 @@ def playwright(live_server: LiveServer) -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield launched

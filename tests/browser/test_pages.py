@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import OPS_KEY, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -68,19 +68,20 @@ def test_agent_reply_appears_on_the_status_page(page: Page, live_server: LiveSer
     found = STATUS_PATH.search(status_url)
     assert found is not None
     reference = found.group(1)
+    team_name = page.locator(".case-facts dd").nth(2).inner_text()
     answer = "您好，我們已為您解除帳號鎖定，請重新登入。"
-    team_key = live_server.team_keys["taipei"]
     replied = httpx.post(
         f"{live_server.base_url}/api/v1/cases/{reference}/replies",
         json={"body": answer, "agent": "wen"},
-        headers={"X-Api-Key": team_key},
+        headers={"X-Ops-Key": OPS_KEY},
     )
     assert replied.status_code == 201, replied.text
 
     page.reload()
 
     expect(page.locator(".timeline .reply")).to_have_text(answer)
-    expect(page.locator(".timeline")).to_contain_text("Taipei")
+    expect(page.locator(".timeline-reply .timeline-what")).to_contain_text(team_name)
+    _screenshot(page, "status-reply-zh_Hant")
 
 
 def test_arabic_page_is_right_to_left(page: Page, live_server: LiveServer) -> None:

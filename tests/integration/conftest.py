@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from routing.teams import parse_teams
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as raw_engine
 
+from routing.teams import parse_teams
 from service.app import create_app
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Base
 from service.settings import Settings
 from service.teams import upsert_teams
-from tests.conftest import Clock
+from tests.conftest import Clock, run_async
 
 SAMPLE = Path(__file__).resolve().parents[2] / "service" / "data" / "sample_teams.toml"
 OPS_KEY = "test-ops-key"
@@ -34,7 +33,7 @@ def _create_pg_database(server_url: str, name: str) -> str:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
         await engine.dispose()
 
-    asyncio.run(create())
+    run_async(create())
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 

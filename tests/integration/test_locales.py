@@ -11,8 +11,12 @@ from service.db.models import Case
 from tests.integration.conftest import OPS_KEY
 
 Client = AsyncTestClient[Litestar]
-PORTUGUESE = "A minha encomenda chegou danificada e ninguém responde aos meus e-mails há uma semana."
-SWAHILI = "Habari, agizo langu lilifika likiwa limevunjika na hakuna mtu anayejibu barua pepe zangu."
+PORTUGUESE = (
+    "A minha encomenda chegou danificada e ninguém responde aos meus e-mails há uma semana."
+)
+SWAHILI = (
+    "Habari, agizo langu lilifika likiwa limevunjika na hakuna mtu anayejibu barua pepe zangu."
+)
 
 
 async def test_european_portuguese_gets_brazilian_catalog_with_fallback_recorded(
@@ -43,15 +47,17 @@ async def test_swahili_gets_english_and_counts_as_no_catalog(client: Client) -> 
 
     denied = await client.get("/api/v1/locales/stats")
     assert denied.status_code == 401
-    stats = await client.get("/api/v1/locales/stats", params={"days": 7},
-                             headers={"X-Ops-Key": OPS_KEY})
+    stats = await client.get(
+        "/api/v1/locales/stats", params={"days": 7}, headers={"X-Ops-Key": OPS_KEY}
+    )
     assert stats.status_code == 200
     rows = {row["locale"]: row for row in stats.json()["locales"]}
     assert stats.json()["cases"] == 1
     assert rows["sw"]["has_catalog"] is False and rows["sw"]["share_of_cases"] == 1.0
     assert rows["de"]["has_catalog"] is True and rows["de"]["share_of_cases"] == 0.0
 
-    bad = await client.get("/api/v1/locales/stats", params={"days": 0},
-                           headers={"X-Ops-Key": OPS_KEY})
+    bad = await client.get(
+        "/api/v1/locales/stats", params={"days": 0}, headers={"X-Ops-Key": OPS_KEY}
+    )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "days"
