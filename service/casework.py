@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.lifecycle import OPEN_STATUSES, Action, IllegalTransition, transition
+from routing.sla import feedback_due
 from service import messages
 from service.db.models import Case, CaseEvent, OutboxMessage, Reply, Team
 from service.problems import Problem
@@ -22,6 +23,8 @@ from service.schemas import (
     ReplyOut,
     TimelineEntry,
 )
+from service.sla_clock import case_calendar, resume_clocks
+from service.teams import router_view
 
 SEVERITY_RANK = {"serious": 0, "moderate": 1, "general": 2}
 TIER_RANK = {"diamond": 0, "gold": 1, "silver": 2, "standard": 3}
@@ -243,43 +246,36 @@ async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str,
 async def set_status(
     session: AsyncSession, case: Case, now: datetime, *, status: str, agent: str, note: str | None
 ) -> None:
+    """Wait on the customer (the SLA clocks stop) or resume work (they restart, pushed back)."""
     action: Action = "wait_on_customer" if status == "waiting_on_customer" else "resume"
     previous = apply(case, action)
+    if action == "wait_on_customer":
+        case.paused_at = now
+    else:
+        _, profiles = await router_view(session)
+        resume_clocks(case, case_calendar(case, profiles), now)
     case.updated_at = now
-    _event(
-        session,
-        case,
-        "status_changed",
-        agent,
-        now,
-        visible=True,
-        status=status,
-        previous_status=previous,
-        note=note,
-    )
+    _event(session, case, "status_changed", agent, now, visible=True, status=status,
+           previous_status=previous, note=note)  # fmt: skip
 
 
 async def resolve(
     session: AsyncSession, case: Case, now: datetime, *, agent: str, summary: str | None
 ) -> None:
+    """Resolve: the customer is told now and asked again for feedback a working day later."""
     previous = apply(case, "resolve")
     case.resolved_at = now
     case.updated_at = now
-    _event(
-        session,
-        case,
-        "resolved",
-        agent,
-        now,
-        visible=True,
-        previous_status=previous,
-        summary=summary,
-    )
-    session.add(
-        OutboxMessage(
-            task="email_customer",
-            created_at=now,
-            available_at=now,
-            payload={"case_id": case.id, "kind": "resolution"},
+    _, profiles = await router_view(session)
+    follow_up = feedback_due(now, case_calendar(case, profiles))
+    _event(session, case, "resolved", agent, now, visible=True, previous_status=previous,
+           summary=summary, feedback_due=follow_up.isoformat())  # fmt: skip
+    for kind, when in (("resolution", now), ("feedback", follow_up)):
+        session.add(
+            OutboxMessage(
+                task="email_customer",
+                created_at=now,
+                available_at=when,
+                payload={"case_id": case.id, "kind": kind},
+            )
         )
-    )

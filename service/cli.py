@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Team
 from service.locale_stats import LocaleStats, locale_stats, render_table
-from service.settings import PROJECT_ROOT, VAR_DIR, Settings
+from service.settings import PROJECT_ROOT, VAR_DIR, Settings, local_secret
 from service.teams import load_teams, spec_of, upsert_teams
 
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
@@ -115,17 +114,6 @@ def cmd_seed(_: argparse.Namespace) -> int:
     return 0
 
 
-def _ops_key() -> str:
-    if key := os.environ.get("MERIDIAN_OPS_KEY"):
-        return key
-    path = VAR_DIR / "ops-key.txt"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
-
-
 def cmd_run(_: argparse.Namespace) -> int:
     """API and worker together, with an embedded Redis when REDIS_URL is unset; Ctrl-C stops all."""
     from service.embedded_redis import EmbeddedRedis
@@ -133,7 +121,10 @@ def cmd_run(_: argparse.Namespace) -> int:
     settings = Settings.from_env()
     upgrade(settings.database_url)
     cmd_seed(argparse.Namespace())
-    env = dict(os.environ, MERIDIAN_OPS_KEY=_ops_key())
+    env = dict(
+        os.environ,
+        MERIDIAN_OPS_KEY=os.environ.get("MERIDIAN_OPS_KEY") or local_secret("ops-key.txt"),
+    )
     embedded = None
     if not settings.redis_url:
         embedded = EmbeddedRedis(VAR_DIR / "redis").start()

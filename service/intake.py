@@ -21,6 +21,7 @@ from service.db.models import Case, CaseEvent, OutboxMessage, Team
 from service.i18n import negotiate
 from service.references import new_access_token, new_reference
 from service.schemas import IntakeRequest, IntakeResponse
+from service.sla_clock import warn_time
 from service.teams import hash_secret, router_view
 from service.validation import (
     FieldErrors,
@@ -166,6 +167,8 @@ async def file_case(
                     first_response_due=clock.first_response_due,
                     classification_due=clock.classification_due,
                     resolution_due=clock.resolution_due,
+                    first_response_warn_at=warn_time(calendar, now, clock.first_response_due),
+                    resolution_warn_at=warn_time(calendar, now, clock.resolution_due),
                 )
                 session.add(case)
                 await session.flush()
@@ -264,6 +267,14 @@ def _record_intake(
                 "coverage_gap": decision.coverage_gap,
                 "wait_until": decision.wait_until.isoformat() if decision.wait_until else None,
             },
+        )
+    )
+    add(
+        OutboxMessage(
+            task="email_customer",
+            created_at=now,
+            available_at=now,
+            payload={"case_id": case.id, "kind": "acknowledgement"},
         )
     )
     if case.team_key:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = Path(os.environ.get("MERIDIAN_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def local_secret(name: str) -> str:
+    """A random secret kept in var/ (made on first use): the embedded default's keys."""
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _default_database_url() -> str:
@@ -33,6 +44,10 @@ class Settings:
     outbox_poll_seconds: float = 2.0
     """How often the API process drains the outbox to arq."""
     max_body_bytes: int = 64 * 1024
+    secret_key: str = "dev-only-secret"
+    """Signs the links e-mailed to customers; must be the same in every process (scale-out)."""
+    webhook_secret: str = "dev-only-webhook-secret"
+    """HMAC-SHA256 key of the X-Meridian-Signature header on team webhooks."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -48,4 +63,6 @@ class Settings:
             translator_api_key=env.get("MERIDIAN_TRANSLATOR_KEY") or None,
             inbound_email_secret=env.get("MERIDIAN_INBOUND_EMAIL_SECRET") or None,
             public_base_url=env.get("MERIDIAN_PUBLIC_URL") or f"http://{host}:{port}",
+            secret_key=env.get("MERIDIAN_SECRET_KEY") or local_secret("secret-key.txt"),
+            webhook_secret=env.get("MERIDIAN_WEBHOOK_SECRET") or local_secret("webhook-secret.txt"),
         )

@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC
 from typing import Any, ClassVar
 
 from arq import cron
+from arq.cron import CronJob
 from arq.connections import RedisSettings
 
 from routing.language import preload as preload_language_model
 from service.db.engine import create_engine, session_factory
+from service.mail.outbound import SmtpSettings
 from service.queue import WORKER_HEALTH_INTERVAL, QueueConnection
 from service.settings import Settings
-from workers.tasks import drain_outbox, email_customer, escalate, notify_team
+from workers.tasks import (
+    drain_outbox,
+    email_customer,
+    escalate,
+    handoff_team,
+    notify_team,
+    schedule_handoffs,
+    sweep_handoffs,
+    watch_sla,
+)
 
 _settings = Settings.from_env()
 REDIS_URL = _settings.redis_url or "redis://127.0.0.1:6379/0"
 
 
+def every_minute(task: Any) -> CronJob:
+    return cron(task, second=5, run_at_startup=True, unique=True, timeout=300)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     preload_language_model()
+    ctx["settings"] = _settings
+    ctx["smtp"] = SmtpSettings.from_env(os.environ)
     ctx["engine"] = create_engine(_settings.database_url)
     ctx["sessions"] = session_factory(ctx["engine"])
     ctx["queue"] = QueueConnection(REDIS_URL)
@@ -33,15 +51,18 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [notify_team, escalate, email_customer]
+    functions: ClassVar[list[Any]] = [notify_team, escalate, email_customer, handoff_team]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(drain_outbox, second={0, 15, 30, 45}, run_at_startup=True, unique=True, timeout=60)
+        cron(drain_outbox, second={0, 15, 30, 45}, run_at_startup=True, unique=True, timeout=60),
+        every_minute(schedule_handoffs),
+        every_minute(sweep_handoffs),
+        every_minute(watch_sla),
     ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings: RedisSettings = RedisSettings.from_dsn(REDIS_URL)
     health_check_interval = WORKER_HEALTH_INTERVAL
-    job_timeout = 120
-    max_tries = 5
+    job_timeout = 300
+    max_tries = 8
     keep_result = 3600
     timezone = UTC

@@ -1,4 +1,8 @@
-"""arq tasks. Each is idempotent: arq delivers at least once, a TaskRun row makes it once."""
+"""arq tasks. Each is idempotent: arq delivers at least once, a TaskRun row makes it once.
+
+External effects (webhooks, e-mail) carry an idempotency key derived from the outbox row, so a
+retry after a crash between sending and recording is recognisable by the receiver.
+"""
 
 from __future__ import annotations
 
@@ -8,78 +12,179 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from arq import Retry
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.db.models import Case, OutboxMessage, TaskRun
+from service import customer_mail
+from service.db.models import Case, OutboxMessage, TaskRun, Team
+from service.handoff import hand_off
+from service.mail.outbound import SmtpSettings, build_message, send
+from service.notify.webhook import deliver
 from service.outbox import drain
+from service.settings import Settings
+from service.sla_clock import watch
+from service.teams import cached_profile, load_teams
 
 log = logging.getLogger("meridian.worker")
-Describe = Callable[[AsyncSession, OutboxMessage], Awaitable[dict[str, Any] | None]]
+Perform = Callable[[dict[str, Any], AsyncSession, OutboxMessage], Awaitable[dict[str, Any] | None]]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _once(
-    sessions: async_sessionmaker[AsyncSession], key: str, result: dict[str, Any]
-) -> bool:
-    """Record that `key` ran; False if it had already run (so the caller must not repeat it)."""
+async def _run_once(ctx: dict[str, Any], task: str, outbox_id: int, perform: Perform) -> str:
+    """Perform the outbox message's effect unless it already ran, then record that it ran."""
+    sessions: async_sessionmaker[AsyncSession] = ctx["sessions"]
+    key = f"{task}:{outbox_id}"
+    async with sessions() as session:
+        if await session.get(TaskRun, key) is not None:
+            return "duplicate"
+        message = await session.get(OutboxMessage, outbox_id)
+        result = await perform(ctx, session, message) if message else None
+    if result is None:
+        return "missing"
     try:
         async with sessions() as session, session.begin():
             session.add(TaskRun(key=key, at=_now(), result=result))
     except IntegrityError:
-        return False
-    return True
-
-
-async def _log_side_effect(
-    ctx: dict[str, Any], task: str, outbox_id: int, describe: Describe
-) -> str:
-    """Describe the outbox message, record it once, and write it as a structured log line."""
-    sessions: async_sessionmaker[AsyncSession] = ctx["sessions"]
-    async with sessions() as session:
-        message = await session.get(OutboxMessage, outbox_id)
-        entry = await describe(session, message) if message else None
-    if entry is None:
-        return "missing"
-    if not await _once(sessions, f"{task}:{outbox_id}", entry):
         return "duplicate"
-    log.info(json.dumps({"event": task, **entry}, ensure_ascii=False, default=str))
+    log.info(json.dumps({"event": task, "outbox_id": outbox_id, **result}, default=str))
     return "done"
 
 
-async def _payload(_: AsyncSession, message: OutboxMessage) -> dict[str, Any]:
-    return dict(message.payload)
+async def _references(session: AsyncSession, payload: dict[str, Any]) -> list[str]:
+    ids = payload.get("case_ids") or [payload["case_id"]]
+    rows = await session.scalars(select(Case.reference).where(Case.id.in_(ids)).order_by(Case.id))
+    return list(rows.all())
 
 
-async def _case_summary(session: AsyncSession, message: OutboxMessage) -> dict[str, Any] | None:
-    case = await session.get(Case, message.payload["case_id"])
-    if case is None:
-        return None
-    return {
-        "team": message.payload.get("team"),
-        "reference": case.reference,
-        "severity": case.severity,
-        "language": case.language,
-        "first_response_due": case.first_response_due.isoformat(),
+async def _post_to_team(
+    ctx: dict[str, Any], session: AsyncSession, message: OutboxMessage, event: str
+) -> dict[str, Any] | None:
+    """The team's webhook, if it has one; a failed delivery makes arq try again later."""
+    payload = message.payload
+    team = await session.get(Team, payload.get("team")) if payload.get("team") else None
+    body = {
+        "event": event,
+        "team": payload.get("team"),
+        "cases": await _references(session, payload),
+        "why": payload.get("why"),
+        "at": message.created_at.isoformat(),
     }
+    if team is None or not team.webhook_url:
+        return {**body, "delivered": "log"}
+    settings: Settings = ctx["settings"]
+    delivery = await deliver(
+        team.webhook_url,
+        body,
+        secret=settings.webhook_secret.encode(),
+        idempotency_key=f"outbox-{message.id}",
+        attempts=2,
+    )
+    if not delivery.ok:
+        log.warning("webhook to %s failed: %s", team.key, delivery.error or delivery.status)
+        raise Retry(defer=ctx.get("job_try", 1) * 30)
+    return {**body, "delivered": "webhook", "status": delivery.status}
 
 
 async def notify_team(ctx: dict[str, Any], outbox_id: int) -> str:
-    """Tell the owning team about a case (a structured log line at this stage)."""
-    return await _log_side_effect(ctx, "notify_team", outbox_id, _case_summary)
+    """Tell a team about new, handed-over or replied-to cases (webhook, else a log line)."""
+
+    async def perform(ctx: dict[str, Any], session: AsyncSession, message: OutboxMessage) -> Any:
+        return await _post_to_team(ctx, session, message, message.payload.get("event", "case"))
+
+    return await _run_once(ctx, "notify_team", outbox_id, perform)
 
 
 async def escalate(ctx: dict[str, Any], outbox_id: int) -> str:
-    """Escalate a case to the team lead (a structured log line at this stage)."""
-    return await _log_side_effect(ctx, "escalate", outbox_id, _payload)
+    """Escalate to the team lead: the team's webhook with an escalation event, and a log line."""
+
+    async def perform(ctx: dict[str, Any], session: AsyncSession, message: OutboxMessage) -> Any:
+        team = await session.get(Team, message.payload.get("team") or "")
+        result = await _post_to_team(ctx, session, message, "escalation")
+        return None if result is None else {**result, "lead": team.lead_email if team else None}
+
+    return await _run_once(ctx, "escalate", outbox_id, perform)
 
 
 async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
-    """Record a customer e-mail to send (a structured log line until the SMTP sender lands)."""
-    return await _log_side_effect(ctx, "email_customer", outbox_id, _payload)
+    """Send the customer an e-mail in their language (SMTP when configured, else a log line)."""
+
+    async def perform(ctx: dict[str, Any], session: AsyncSession, message: OutboxMessage) -> Any:
+        case = await session.get(Case, message.payload["case_id"])
+        if case is None:
+            return None
+        settings: Settings = ctx["settings"]
+        kind = message.payload["kind"]
+        email = await customer_mail.render(
+            session, case, kind, message.payload,
+            base_url=settings.public_base_url, secret_key=settings.secret_key,
+        )  # fmt: skip
+        if email is None:
+            return {"kind": kind, "reference": case.reference, "sent": "skipped"}
+        smtp: SmtpSettings | None = ctx.get("smtp")
+        if smtp is None:
+            return {"kind": kind, "reference": case.reference, "sent": "log",
+                    "subject": email.subject, "lang": email.lang}  # fmt: skip
+        mime = build_message(
+            to=case.contact_email, subject=email.subject, text=email.text, html=email.html,
+            lang=email.lang, direction=email.direction, idempotency_key=f"outbox-{message.id}",
+            reply_to_reference=case.reference, sender=smtp.sender,
+        )  # fmt: skip
+        try:
+            await send(smtp, mime)
+        except Exception as exc:  # SMTP errors of any kind: try again later
+            log.warning("e-mail for %s failed: %s", case.reference, exc)
+            raise Retry(defer=ctx.get("job_try", 1) * 30) from exc
+        return {"kind": kind, "reference": case.reference, "sent": "smtp", "lang": email.lang}
+
+    return await _run_once(ctx, "email_customer", outbox_id, perform)
+
+
+async def handoff_team(ctx: dict[str, Any], team: str, shift_end: str) -> int:
+    """At a team's shift end: hand its open cases to the teams on duty."""
+    report = await hand_off(ctx["sessions"], now=max(_now(), datetime.fromisoformat(shift_end)),
+                            team=team)  # fmt: skip
+    log.info(json.dumps({"event": "handoff", "team": team, "moved": report.moved,
+                         "gaps": report.gaps, "to": report.by_team}))  # fmt: skip
+    return report.moved
+
+
+async def sweep_handoffs(ctx: dict[str, Any]) -> int:
+    """Safety net every minute: any open case owned by an off-duty team moves now."""
+    report = await hand_off(ctx["sessions"], now=_now())
+    return report.moved
+
+
+async def schedule_handoffs(ctx: dict[str, Any]) -> int:
+    """Defer a handoff job to each on-duty team's next shift end (de-duplicated by job id)."""
+    now = _now()
+    scheduled = 0
+    async with ctx["sessions"]() as session:
+        teams = await load_teams(session)
+    for team in teams:
+        calendar = cached_profile(team, 0).calendar
+        if not calendar.is_open(now):
+            continue
+        try:
+            shift_end = calendar.next_close(now)
+        except ValueError:  # open round the clock
+            continue
+        job = await ctx["redis"].enqueue_job(
+            "handoff_team", team.key, shift_end.isoformat(),
+            _job_id=f"handoff:{team.key}:{shift_end.isoformat()}", _defer_until=shift_end,
+        )  # fmt: skip
+        scheduled += job is not None
+    return scheduled
+
+
+async def watch_sla(ctx: dict[str, Any]) -> int:
+    """Warn at 80 % and escalate at 100 % of every SLA clock."""
+    report = await watch(ctx["sessions"], now=_now())
+    return report.warnings + report.breaches
 
 
 async def drain_outbox(ctx: dict[str, Any]) -> int:

@@ -17,7 +17,7 @@ from service.api.deps import caller_of, ensure_owner, now_of, require_json, sess
 from service.db.models import Case
 from service.intake import file_case, intake_response
 from service.problems import invalid
-from service.references import token_matches
+from service.references import may_view
 from service.schemas import (
     CaseChanged,
     CaseDetail,
@@ -73,7 +73,12 @@ class CaseController(Controller):
     ) -> CaseStatus:
         async with sessions_of(request)() as session:
             case = await casework.find_case(session, reference)
-            if case is None or not token_matches(_bearer(request, token), case.access_token_hash):
+            if case is None or not may_view(
+                _bearer(request, token),
+                reference=case.reference,
+                token_hash=case.access_token_hash,
+                secret_key=request.app.state.settings.secret_key,
+            ):
                 raise casework.not_found(reference)
             return await casework.customer_view(session, case)
 

@@ -134,6 +134,19 @@ class Case(Base):
     resolution_due: Mapped[datetime]
     first_responded_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    """When the case started waiting on the customer (the SLA clocks stand still meanwhile)."""
+    first_response_warn_at: Mapped[datetime | None]
+    resolution_warn_at: Mapped[datetime | None]
+    first_response_warned_at: Mapped[datetime | None]
+    first_response_breached_at: Mapped[datetime | None]
+    resolution_warned_at: Mapped[datetime | None]
+    resolution_breached_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handoffs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    csat_score: Mapped[int | None] = mapped_column(Integer)
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+    csat_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     events: Mapped[list[CaseEvent]] = relationship(
@@ -143,6 +156,8 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_cases_team_status_due", "team_key", "status", "first_response_due"),
+        Index("ix_cases_status_fr_warn", "status", "first_response_warn_at"),
+        Index("ix_cases_status_res_warn", "status", "resolution_warn_at"),
     )
 
 

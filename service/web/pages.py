@@ -35,7 +35,7 @@ from service.i18n import (
 )
 from service.intake import file_case
 from service.problems import InvalidInput
-from service.references import token_matches
+from service.references import may_view
 from service.schemas import Contact, IntakeRequest
 from service.validation import MAX_TEXT_CHARS
 from service.web import TRANSLATIONS_KEY
@@ -314,7 +314,12 @@ class CustomerPages(Controller):
         """The case in its reply language (or ?lang=); unknown case and wrong token look alike."""
         async with sessions_of(request)() as session:
             case = await find_case(session, reference)
-            if case is None or not token_matches(token, case.access_token_hash):
+            if case is None or not may_view(
+                token,
+                reference=case.reference,
+                token_hash=case.access_token_hash,
+                secret_key=request.app.state.settings.secret_key,
+            ):
                 locale = page_locale(lang, accept_language)
                 return _page(
                     request,

@@ -99,7 +99,10 @@ async def test_intake_writes_audit_events_and_an_outbox_row(
         ).all()
         outbox = (await session.scalars(select(OutboxMessage))).all()
     assert list(kinds)[:4] == ["received", "detected", "classified", "routed"]
-    assert (outbox[0].task, outbox[0].payload["case_id"]) == ("notify_team", case.id)
+    assert sorted((m.task, m.payload["case_id"]) for m in outbox) == [
+        ("email_customer", case.id),
+        ("notify_team", case.id),
+    ]
     assert case.first_response_due > case.created_at
 
 

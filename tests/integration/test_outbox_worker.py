@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service.db.models import OutboxMessage, TaskRun
 from service.outbox import drain
 from service.queue import QueueConnection
+from service.settings import Settings
 from tests.conftest import Clock
 from workers.settings import WorkerSettings
 
@@ -30,8 +31,8 @@ def _worker(redis_url: str, sessions: async_sessionmaker[AsyncSession]) -> Worke
     queue = QueueConnection(redis_url)
 
     async def startup(ctx: dict[str, Any]) -> None:
-        ctx["sessions"] = sessions
-        ctx["queue"] = queue
+        ctx.update(sessions=sessions, queue=queue, smtp=None,
+                   settings=Settings(redis_url=redis_url, secret_key="k", webhook_secret="w"))  # fmt: skip
 
     return Worker(
         functions=WorkerSettings.functions,
@@ -57,7 +58,7 @@ async def test_outbox_is_drained_once_and_each_task_runs_once(
         )
         assert response.status_code == 201
     queue = QueueConnection(redis_url)
-    assert await drain(sessions, queue, now=clock.now) == 3
+    assert await drain(sessions, queue, now=clock.now) == 6  # notify team + acknowledge, x3
     assert await drain(sessions, queue, now=clock.now) == 0
 
     # An at-least-once redelivery: the same job enqueued again under its id is not duplicated.
@@ -69,23 +70,26 @@ async def test_outbox_is_drained_once_and_each_task_runs_once(
 
     worker = _worker(redis_url, sessions)
     await worker.main()
-    assert (worker.jobs_complete, worker.jobs_failed) == (3, 0)
+    assert (worker.jobs_complete, worker.jobs_failed) == (6, 0)
     await worker.close()
 
     async with sessions() as session:
         runs = (await session.scalars(select(TaskRun.key))).all()
+        messages = (await session.scalars(select(OutboxMessage))).all()
         pending = await session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
             .where(OutboxMessage.enqueued_at.is_(None))
         )
-    assert sorted(runs) == sorted(f"notify_team:{n}" for n in range(first.id, first.id + 3))
+    assert sorted(runs) == sorted(f"{m.task}:{m.id}" for m in messages)
+    assert sorted(m.task for m in messages) == ["email_customer"] * 3 + ["notify_team"] * 3
     assert pending == 0
 
     # Running a task a second time (arq retry) does nothing.
     from workers.tasks import notify_team
 
-    assert await notify_team({"sessions": sessions}, first.id) == "duplicate"
+    notify = next(m for m in messages if m.task == "notify_team")
+    assert await notify_team({"sessions": sessions}, notify.id) == "duplicate"
     await queue.close()
 
 
@@ -113,7 +117,7 @@ async def test_intake_answers_201_with_redis_unreachable_and_nothing_is_lost(
             .select_from(OutboxMessage)
             .where(OutboxMessage.enqueued_at.is_(None))
         )
-    assert pending == 1
+    assert pending == 2  # acknowledgement e-mail and team notification
 
 
 async def test_health_reports_each_part(client: Client, redis_url: str) -> None:

@@ -1,0 +1,145 @@
+"""Follow-the-sun handoff: where each open case of an off-duty team goes, with a note.
+
+Cases with the same routing facts get the same decision, so the router runs once per group
+(load is updated between groups); only cases that nobody on duty speaks are routed one by one,
+because whether to wait for the next speaker depends on each case's first-response due time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from routing.model import CaseFacts, RoutingDecision, TeamProfile
+from routing.router import route
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """What the handoff needs to know of an open case."""
+
+    case_id: int
+    team: str
+    facts: CaseFacts
+    status: str
+    claimed_by: str | None
+    first_response_due: datetime
+    resolution_due: datetime
+    first_responded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """The outcome for one case: a move (to_team set) or a coverage gap (to_team None)."""
+
+    case: OpenCase
+    decision: RoutingDecision
+    to_team: str | None
+    note: str
+
+
+def _group_key(case: OpenCase) -> tuple[object, ...]:
+    facts = case.facts
+    return (facts.language, facts.region, facts.tier, facts.severity, facts.category)
+
+
+def _on_duty_decision(decision: RoutingDecision) -> bool:
+    """A decision that needs no per-case due time: a speaker is on duty now."""
+    return decision.team is not None and not (
+        decision.wait_until or decision.needs_translation or decision.coverage_gap
+    )
+
+
+def plan_handoffs(
+    cases: Sequence[OpenCase], teams: Sequence[TeamProfile], now: datetime
+) -> list[Handoff]:
+    """Decide every case's new owner; the teams' loads move with the cases."""
+    profiles = {team.key: team for team in teams}
+    groups: dict[tuple[object, ...], list[OpenCase]] = {}
+    for case in cases:
+        groups.setdefault(_group_key(case), []).append(case)
+    plans: list[Handoff] = []
+    for members in groups.values():
+        shared = route(members[0].facts, list(profiles.values()), now)
+        if _on_duty_decision(shared):
+            decisions = [(case, shared) for case in members]
+        else:
+            decisions = [
+                (
+                    case,
+                    route(
+                        case.facts,
+                        list(profiles.values()),
+                        now,
+                        first_response_due=_wait_limit(case, now),
+                    ),
+                )
+                for case in members
+            ]
+        for case, decision in decisions:
+            moves = decision.team is not None and decision.team != case.team
+            to_team = decision.team if moves else None
+            if to_team is not None:
+                _shift_load(profiles, case.team, to_team)
+            plans.append(
+                Handoff(case, decision, to_team, handoff_note(case, decision, to_team, now))
+            )
+    return plans
+
+
+def _wait_limit(case: OpenCase, now: datetime) -> datetime:
+    """How long a case may wait for a speaker: until its first response is due, if still owed."""
+    if case.first_responded_at is None:
+        return max(case.first_response_due, now)
+    return now + timedelta(hours=1)
+
+
+def _shift_load(profiles: dict[str, TeamProfile], from_team: str, to_team: str) -> None:
+    old, new = profiles.get(from_team), profiles[to_team]
+    profiles[to_team] = replace(new, open_cases=new.open_cases + 1)
+    if old is not None:
+        profiles[from_team] = replace(old, open_cases=max(0, old.open_cases - 1))
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _left(due: datetime, now: datetime) -> str:
+    seconds = int((due - now).total_seconds())
+    sign, seconds = ("overdue by " if seconds < 0 else "in "), abs(seconds)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h", f"{minutes:02d}m"]
+    return sign + " ".join(parts)
+
+
+def handoff_note(
+    case: OpenCase, decision: RoutingDecision, to_team: str | None, now: datetime
+) -> str:
+    """What the receiving team reads first: what was done, what is pending, SLA time left."""
+    done = [f"status {case.status.replace('_', ' ')}"]
+    if case.claimed_by:
+        done.append(f"worked by {case.claimed_by}")
+    if case.first_responded_at:
+        done.append(f"first response sent {_when(case.first_responded_at)}")
+    pending = []
+    if case.first_responded_at is None:
+        pending.append(
+            f"first response due {_left(case.first_response_due, now)}"
+            f" ({_when(case.first_response_due)})"
+        )
+    pending.append(
+        f"resolution due {_left(case.resolution_due, now)} ({_when(case.resolution_due)})"
+    )
+    head = (
+        f"Handed over from {case.team} to {to_team} at {_when(now)}: {case.team} is off duty."
+        if to_team
+        else f"Coverage gap at {_when(now)}: {case.team} is off duty and no team can take it."
+    )
+    return (
+        f"{head} Done: {'; '.join(done)}. Pending: {'; '.join(pending)}. Routing: {decision.reason}"
+    )
