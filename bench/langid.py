@@ -4,6 +4,8 @@ Prints accuracy per language and kind, the most frequent confusions, macro avera
 time per text of both detectors, measured in the same run on the labelled dev data
 (`<data>/<kind>/<tag>.txt`, one text a line). A Chinese item whose Simplified and Traditional
 forms are identical (same line in zh-Hans.txt and zh-Hant.txt) counts as right with either tag.
+Then long texts: each language's sentences joined into texts of LONG_CHARS characters, timed
+through detect() (which reads a bounded sample of them) and checked for the right language.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from routing.language import detect, preload
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/langid/dev"
 CHINESE = frozenset({"zh-Hans", "zh-Hant"})
 LANGDETECT_TAGS = {"zh-cn": "zh-Hans", "zh-tw": "zh-Hant"}
+LONG_CHARS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,31 @@ def report(kind: str, ours: Tally, raw: Tally, confusions: int) -> None:
     )
 
 
+def long_texts(items: dict[str, list[Item]], texts_per_tag: int) -> dict[str, list[Item]]:
+    """Per language, texts of LONG_CHARS characters made of its sentences, each from a
+    different starting sentence."""
+    long: dict[str, list[Item]] = {}
+    for tag, tag_items in items.items():
+        sentences = [item.text for item in tag_items]
+        step = max(1, len(sentences) // texts_per_tag)
+        texts = []
+        for start in range(0, step * texts_per_tag, step):
+            rotated = sentences[start:] + sentences[:start]
+            repeats = LONG_CHARS // max(1, len(" ".join(rotated))) + 1
+            texts.append(" ".join(rotated * repeats)[:LONG_CHARS])
+        long[tag] = [Item(text, frozenset({tag})) for text in texts]
+    return long
+
+
+def report_long(tally: Tally) -> None:
+    wrong = ", ".join(f"{e}->{f} {n}" for (e, f), n in tally.confusions.most_common()) or "none"
+    print(
+        f"\nlong texts ({LONG_CHARS} characters, {sum(tally.total.values())} texts): "
+        f"meridian macro accuracy {tally.macro():.4f}, {tally.ms_per_text():.2f} ms per text; "
+        f"wrong: {wrong}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -125,6 +153,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--limit", type=int, default=None, help="items per file (default: all)")
     parser.add_argument("--confusions", type=int, default=15, help="confusion pairs to list")
+    parser.add_argument(
+        "--long-texts", type=int, default=5, help="long texts per language (0: none)"
+    )
     args = parser.parse_args(argv)
 
     DetectorFactory.seed = 0
@@ -138,6 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         ours = measure(run_meridian, items)
         raw = measure(run_langdetect, items)
         report(folder.name, ours, raw, args.confusions)
+        if folder.name == "sentences" and args.long_texts:
+            report_long(measure(run_meridian, long_texts(items, args.long_texts)))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 Run: ``.venv/bin/python bench/route.py``.  Prints µs per decision (target: at most 100 µs), for
 cases arriving in time order (as at intake) and at random instants of a week, each the best of
-five rounds so that other load on the machine disturbs the figures less.
+five rounds so that other load on the machine disturbs the figures less.  The rounds interleave
+the measurements, and two machine-independent figures come with them for comparing runs on
+shared or slower machines: a decision's cost relative to a bare ``is_open`` sweep of the same 50
+calendars at the same instants, and relative to one iteration of a fixed pure-Python loop.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ LANGUAGES = ["en", "zh-Hans", "zh-Hant", "ja", "ko", "es", "pt-BR", "fr", "de", 
 REGIONS = ["APAC", "EMEA", "NA", "LATAM"]
 LEVELS: list[Proficiency] = ["native", "fluent", "basic"]
 TIERS: list[Tier] = ["standard", "silver", "gold", "diamond"]
+DEDICATED: list[Tier] = ["gold", "diamond"]
 TEAMS = 50
 CASES = 2_000
 ROUNDS = 5
+LOOP = 1_000_000
 
 
 def teams(rng: random.Random) -> list[TeamProfile]:
@@ -41,7 +46,7 @@ def teams(rng: random.Random) -> list[TeamProfile]:
         end = rng.choice(["16:00", "17:00", "18:00", "06:00"])
         weekly = {day: [(start, end)] for day in WEEKDAYS[:5]}
         languages = {tag: rng.choice(LEVELS) for tag in rng.sample(LANGUAGES, rng.randint(1, 4))}
-        dedicated = frozenset(rng.sample(["gold", "diamond"], 1)) if number % 10 == 0 else None
+        dedicated = frozenset(rng.sample(DEDICATED, 1)) if number % 10 == 0 else None
         built.append(
             TeamProfile(
                 key=f"team-{number:02d}",
@@ -57,14 +62,15 @@ def teams(rng: random.Random) -> list[TeamProfile]:
     return built
 
 
-def best_of(rounds: int, body: Callable[[], None]) -> float:
-    """Fastest wall time of ``body`` in seconds over ``rounds`` runs."""
-    times = []
+def best_of(rounds: int, bodies: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Fastest wall time of each body in seconds over ``rounds`` interleaved runs."""
+    best = dict.fromkeys(bodies, float("inf"))
     for _ in range(rounds):
-        began = time.perf_counter()
-        body()
-        times.append(time.perf_counter() - began)
-    return min(times)
+        for name, body in bodies.items():
+            began = time.perf_counter()
+            body()
+            best[name] = min(best[name], time.perf_counter() - began)
+    return best
 
 
 def decide_all(roster: list[TeamProfile], cases: list[CaseFacts]) -> list[RoutingDecision]:
@@ -86,25 +92,40 @@ def main() -> None:
     ]  # fmt: skip
     in_order = sorted(cases, key=lambda case: case.opened_at)
     outcomes = decide_all(roster, cases)  # also warms the calendars' caches
-    random_time = best_of(ROUNDS, lambda: decide_all(roster, cases)) / CASES * 1e6
-    time_order = best_of(ROUNDS, lambda: decide_all(roster, in_order)) / CASES * 1e6
 
-    def sweep() -> None:
-        for moment in moments:
+    def sweep(instants: list[datetime]) -> None:
+        for moment in instants:
             for team in roster:
                 team.calendar.is_open(moment)
 
-    sweep_time = best_of(ROUNDS, sweep) / CASES * 1e6
+    ordered_moments = sorted(moments)
+    best = best_of(
+        ROUNDS,
+        {
+            "random": lambda: decide_all(roster, cases),
+            "ordered": lambda: decide_all(roster, in_order),
+            "sweep random": lambda: sweep(moments),
+            "sweep ordered": lambda: sweep(ordered_moments),
+            "loop": lambda: sum(range(LOOP)),
+        },
+    )
+    random_time, time_order, sweep_random, sweep_ordered = (
+        best[name] / CASES * 1e6 for name in ("random", "ordered", "sweep random", "sweep ordered")
+    )
+    loop_ns = best["loop"] / LOOP * 1e9
     gaps = sum(d.coverage_gap for d in outcomes)
     waits = sum(d.wait_until is not None and not d.coverage_gap for d in outcomes)
     translations = sum(d.needs_translation and not d.coverage_gap for d in outcomes)
-    loop = best_of(ROUNDS, lambda: sum(range(1_000_000))) * 1e3
-    print(f"route, cases in time order: {time_order:7.1f} µs/decision over {TEAMS} teams"
-          " (target <= 100 µs)")  # fmt: skip
-    print(f"route, random instants:     {random_time:7.1f} µs/decision")
-    print(f"bare is_open sweep of the {TEAMS} calendars at random instants: {sweep_time:.1f} µs"
-          f" (route costs {random_time / sweep_time:.1f}x the sweep)")  # fmt: skip
-    print(f"machine reference: sum(range(10**6)) takes {loop:.1f} ms here")
+    for label, decision, sweep_time in [
+        ("cases in time order:", time_order, sweep_ordered),
+        ("random instants:    ", random_time, sweep_random),
+    ]:
+        print(f"route, {label} {decision:6.1f} µs/decision over {TEAMS} teams"
+              f" = {decision / sweep_time:.1f}x a bare is_open sweep ({sweep_time:.1f} µs)"
+              f" = {decision * 1e3 / loop_ns:,.0f} reference-loop iterations")  # fmt: skip
+    print("target: at most 100 µs/decision")
+    print(f"machine reference: sum(range(10**6)) takes {loop_ns * LOOP / 1e6:.1f} ms here"
+          f" ({loop_ns:.1f} ns per iteration)")  # fmt: skip
     print(f"mix of {CASES} cases: {len(outcomes) - waits - translations - gaps} on duty,"
           f" {waits} waits, {translations} translations, {gaps} coverage gaps")  # fmt: skip
 

@@ -48,6 +48,12 @@ LEXICON_MIN_CB = 600
 # UNLISTED_MARGIN).
 SISTER_MARGIN = 0.3
 _SISTER = {"af": "nl"}
+# Han text is also segmented into the Japanese and the Chinese list's words (a unigram model of
+# each, over its first HAN_WORD_CHARS characters): whole words tell the languages apart where
+# their characters do not ("会社" is Japanese, "公司" Chinese).
+HAN_WORD_WEIGHT = 2.0
+HAN_WORD_CHARS = 32
+_HAN_WORD_LENGTH = 4
 
 
 class _Normalizer(dict[int, str]):
@@ -63,10 +69,18 @@ _NORMALIZE = _Normalizer()
 
 
 @dataclass(frozen=True, slots=True)
+class _HanWords:
+    japanese: dict[str, float]  # word -> log10 of its frequency
+    chinese: dict[str, float]  # the same, for Simplified Chinese
+    simplified: dict[int, str]  # Traditional character -> its Simplified form
+
+
+@dataclass(frozen=True, slots=True)
 class _Group:
     languages: tuple[str, ...]
     ngram_weights: dict[str, tuple[float, ...]]  # n-gram -> its weight in each language
     lexicons: tuple[dict[str, float] | None, ...]
+    han_words: _HanWords | None
 
 
 def _load_profile(language: str) -> dict[str, float]:
@@ -112,14 +126,13 @@ def _load_han_lexicon(language: str) -> dict[str, float]:
         for word in words:
             weights.update(dict.fromkeys(word, frequency))
     if language != "ja":
-        for simplified, traditional_forms in _traditional_forms().items():
-            for traditional in traditional_forms:
-                weights[traditional] = max(weights[traditional], weights[simplified])
+        for traditional, simplified in _simplified_forms().items():
+            weights[traditional] = max(weights[traditional], weights[simplified])
     return {ch: math.log10(w) for ch, w in weights.items() if w > 0 and ch.isalpha()}
 
 
-def _traditional_forms() -> dict[str, list[str]]:
-    """Simplified character -> its Traditional forms, from wordfreq's mapping table."""
+def _simplified_forms() -> dict[str, str]:
+    """Traditional character -> its Simplified form, from wordfreq's mapping table."""
     import gzip
 
     import msgpack
@@ -128,11 +141,25 @@ def _traditional_forms() -> dict[str, list[str]]:
     path = resources.files(wordfreq) / "data" / "_chinese_mapping.msgpack.gz"
     with path.open("rb") as packed, gzip.open(packed) as raw:
         mapping = msgpack.load(raw, raw=False, strict_map_key=False)
-    forms: dict[str, list[str]] = {}
-    for traditional, simplified in mapping.items():
-        if isinstance(simplified, str) and len(simplified) == 1:
-            forms.setdefault(simplified, []).append(chr(traditional))
-    return forms
+    return {
+        chr(traditional): simplified
+        for traditional, simplified in mapping.items()
+        if isinstance(simplified, str) and len(simplified) == 1
+    }
+
+
+def _load_han_words() -> _HanWords:
+    def words(language: str) -> dict[str, float]:
+        buckets = _word_buckets(language) or []
+        return {
+            word: -bucket / 100
+            for bucket, bucket_words in enumerate(buckets)
+            for word in bucket_words
+            if len(word) <= _HAN_WORD_LENGTH and word.isalpha()
+        }
+
+    simplified = {ord(traditional): s for traditional, s in _simplified_forms().items()}
+    return _HanWords(words("ja"), words("zh"), simplified)
 
 
 _lock = threading.Lock()
@@ -157,6 +184,7 @@ def _group(script: str) -> _Group:
                         _load_han_lexicon(language) if script == "Hani" else _load_lexicon(language)
                         for language in languages
                     ),
+                    _load_han_words() if script == "Hani" else None,
                 )
                 _groups[script] = group
     return group
@@ -213,10 +241,10 @@ def lexicon_scores(script: str, words: Sequence[str]) -> list[float]:
         for i, value in zip(listed, found, strict=True):
             totals[i] += value - LEXICON_FLOOR
         for i, sister in zip(unlisted, sisters, strict=True):
-            if sister is None:
-                totals[i] += max(0.0, best - UNLISTED_MARGIN - LEXICON_FLOOR)
-            else:
-                totals[i] += max(0.0, found[sister] - SISTER_MARGIN - LEXICON_FLOOR)
+            credit = best - UNLISTED_MARGIN
+            if sister is not None:
+                credit = max(credit, found[sister] - SISTER_MARGIN)
+            totals[i] += max(0.0, credit - LEXICON_FLOOR)
     return [LEXICON_WEIGHT * math.log(10) * total for total in totals]
 
 
@@ -224,3 +252,32 @@ def _sister_position(group: _Group, listed: list[int], unlisted: int) -> int | N
     """Where the sister of an unlisted language sits among the listed ones, if it has one."""
     sister = _SISTER.get(group.languages[unlisted])
     return None if sister is None else listed.index(group.languages.index(sister))
+
+
+def han_word_scores(text: str) -> tuple[float, float]:
+    """Japanese and Chinese: log-likelihood, in nats and weighted, of the first Han characters
+    of the text (runs separated by spaces) read as a sequence of that language's words."""
+    words = _group("Hani").han_words
+    assert words is not None
+    text = " ".join(text.split())[:HAN_WORD_CHARS]
+    chinese = text.translate(words.simplified)
+    scale = HAN_WORD_WEIGHT * math.log(10)
+    return (
+        scale * sum(_segmented(run, words.japanese) for run in text.split()),
+        scale * sum(_segmented(run, words.chinese) for run in chinese.split()),
+    )
+
+
+def _segmented(run: str, lexicon: dict[str, float]) -> float:
+    """log10 probability of the run's likeliest split into listed words (or unlisted single
+    characters, each at the floor)."""
+    best = [0.0]
+    for end in range(1, len(run) + 1):
+        options = [
+            best[start] + value
+            for start in range(max(0, end - _HAN_WORD_LENGTH), end - 1)
+            if (value := lexicon.get(run[start:end])) is not None
+        ]
+        options.append(best[end - 1] + lexicon.get(run[end - 1], LEXICON_FLOOR))
+        best.append(max(options))
+    return best[-1]

@@ -9,11 +9,13 @@ from bisect import bisect_right
 from collections import Counter
 from functools import lru_cache
 
+# Every pattern below is linear in the text: runs are consumed possessively and matches start
+# only where a run starts, so no input makes the engine rescan a run from each of its characters.
 _REPLY_HEADER = re.compile(
-    r"^\s*(?:"
-    r"-{2,}\s*(?:original message|ursprüngliche nachricht|message d'origine|mensaje original"
-    r"|mensagem original|messaggio originale)\s*-{2,}"
-    r"|_{10,}"
+    r"^[ \t]*+(?:"
+    r"-{2,}+[ \t]*+(?:original message|ursprüngliche nachricht|message d'origine"
+    r"|mensaje original|mensagem original|messaggio originale)[ \t]*+-{2,}+"
+    r"|_{10,}+"
     r"|on\b.{0,200}\bwrote:"
     r"|le\b.{0,200}\ba écrit\s?:"
     r"|am\b.{0,200}\bschrieb\b.{0,200}:"
@@ -21,18 +23,28 @@ _REPLY_HEADER = re.compile(
     r"|em\b.{0,200}\bescreveu:"
     r"|il giorno\b.{0,200}\bha scritto:"
     r"|op\b.{0,200}\bschreef\b.{0,200}:"
-    r")\s*$",
+    r")[ \t\r]*+$",
     re.IGNORECASE | re.MULTILINE,
 )
-_QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
-_QUOTE_MARK = re.compile(r"^[ \t]*>[> \t]*", re.MULTILINE)
-_HTML_BLOCK = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
-_URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_QUOTED_LINE = re.compile(r"^[ \t]*+>.*$", re.MULTILINE)
+_QUOTE_MARK = re.compile(r"^[ \t]*+>[> \t]*+", re.MULTILINE)
+_BLOCK_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_BLOCK_CLOSE = {name: re.compile(rf"</{name}\s*+>", re.IGNORECASE) for name in ("script", "style")}
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*+>")
+_URL = re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*+://\S+|\bwww\.\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
 _HANDLE = re.compile(r"(?<!\w)[@#]\w+")
 # Order, ticket and reference numbers: any token that holds a digit.
-_CODE = re.compile(r"[A-Za-z#/.:_-]*[0-9０-９][A-Za-z0-9０-９#/.:_-]*")
+_CODE = re.compile(r"(?<![A-Za-z0-9０-９#/.:_-])[A-Za-z#/.:_-]*+[0-9０-９][A-Za-z0-9０-９#/.:_-]*+")
+
+# detect() reads at most this many characters of cleaned text: the first half of them, then
+# _SAMPLE_CHUNKS chunks spread evenly over the rest. A seam moves to whitespace at most _SEAM
+# characters away.
+SAMPLE_CHARS = 1200
+_SAMPLE_CHUNKS = 4
+_SEAM = 24
+_SPACE = re.compile(r"\s+")
+_LAST_SPACE = re.compile(r"\s\S*\Z")
 
 _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0x0041, 0x005A, "Latn"),
@@ -101,16 +113,74 @@ _RANGE_STARTS = [start for start, _, _ in _SCRIPT_RANGES]
 
 def clean(text: str) -> str:
     """Drop quoted replies, markup, links, addresses, codes and symbols; keep the prose."""
-    text = unicodedata.normalize("NFC", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     if "<" in text:
-        text = _HTML_TAG.sub(" ", _HTML_BLOCK.sub(" ", text))
+        text = _HTML_TAG.sub(" ", _drop_comments(_drop_blocks(text)))
     if "&" in text:
         text = html.unescape(text)
     text = _strip_quoted_reply(text)
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" ", text)
-    text = _HANDLE.sub(" ", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    if "@" in text or "#" in text:
+        text = _HANDLE.sub(" ", text)
     return _CODE.sub(" ", text)
+
+
+def _drop_blocks(text: str) -> str:
+    """The text without its <script> and <style> elements (an unclosed one is kept)."""
+    pieces, position = [], 0
+    while opening := _BLOCK_OPEN.search(text, position):
+        closing = _BLOCK_CLOSE[opening[1].lower()].search(text, opening.end())
+        if closing is None:
+            break
+        pieces.append(text[position : opening.start()])
+        position = closing.end()
+    pieces.append(text[position:])
+    return " ".join(pieces)
+
+
+def _drop_comments(text: str) -> str:
+    """The text without its closed <!-- --> comments."""
+    pieces, position = [], 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        pieces.append(text[position:start])
+        position = end + 3
+    pieces.append(text[position:])
+    return " ".join(pieces)
+
+
+def sample(text: str, size: int = SAMPLE_CHARS) -> str:
+    """At most `size` characters of the text: its first half-`size`, then evenly spaced chunks.
+
+    Chunks are cut at whitespace where there is some near the cut, and joined by line breaks,
+    so no word or sentence is made up at a seam.
+    """
+    if len(text) <= size:
+        return text
+    head = size // 2
+    width = (size - head) // _SAMPLE_CHUNKS
+    step = (len(text) - head - width) // _SAMPLE_CHUNKS
+    parts = [_chunk(text, 0, head)]
+    parts.extend(_chunk(text, head + i * step, width) for i in range(1, _SAMPLE_CHUNKS + 1))
+    return "\n".join(parts)
+
+
+def _chunk(text: str, start: int, width: int) -> str:
+    """text[start : start + width] without the partial words at either end."""
+    end = start + width
+    if start > 0 and not text[start - 1].isspace():
+        space = _SPACE.search(text, start, start + _SEAM)
+        start = space.end() if space else start
+    if end < len(text) and not text[end].isspace():
+        space = _LAST_SPACE.search(text, end - _SEAM, end)
+        end = space.start() if space else end
+    return text[start:end]
 
 
 def _strip_quoted_reply(text: str) -> str:

@@ -222,29 +222,38 @@ class Schedule(ABC):
         low, high, is_open = self._last_state
         if low <= at < high:
             return is_open
-        span = self._covering(at)
-        i = bisect_right(span.starts, at) - 1
-        if i >= 0 and at < span.ends[i]:
-            self._last_state = (span.starts[i], span.ends[i], True)
+        span = self._known
+        if span is None or not span.lo <= at < span.hi:
+            span = self._covering(at)
+        starts, ends = span.starts, span.ends
+        i = bisect_right(starts, at) - 1
+        if i >= 0 and at < ends[i]:
+            self._last_state = (starts[i], ends[i], True)
             return True
-        low = span.ends[i] if i >= 0 else span.lo
-        high = span.starts[i + 1] if i + 1 < len(span.starts) else span.hi
+        low = ends[i] if i >= 0 else span.lo
+        high = starts[i + 1] if i + 1 < len(starts) else span.hi
         self._last_state = (low, high, False)
         return False
 
     def next_open(self, t: datetime) -> datetime:
         """The earliest open instant at or after ``t`` (``t`` itself when open)."""
-        at = to_us(t)
+        opens = self.next_open_us(to_us(t))
+        if opens is None:
+            raise NeverOpenError(f"no opening hours within three years after {t.isoformat()}")
+        return from_us(opens)
+
+    def next_open_us(self, at: int) -> int | None:
+        """``next_open`` in epoch microseconds (hot paths); None where it raises NeverOpenError."""
         span = self._covering(at)
         j = bisect_right(span.starts, at)
         if j > 0 and at < span.ends[j - 1]:
-            return from_us(at)
+            return at
         while j >= len(span.starts):
             if span.hi - at > _HORIZON_US or not self.may_open():
-                raise NeverOpenError(f"no opening hours within three years after {t.isoformat()}")
+                return None
             span = self._grow()
             j = bisect_right(span.starts, at)
-        return from_us(span.starts[j])
+        return span.starts[j]
 
     def next_close(self, t: datetime) -> datetime:
         """The earliest closed instant at or after ``t`` (``t`` itself when closed)."""

@@ -1,8 +1,9 @@
 """Follow-the-sun handoff: where each open case of an off-duty team goes, with a note.
 
-Cases with the same routing facts get the same decision, so the router runs once per group
-(load is updated between groups); only cases that nobody on duty speaks are routed one by one,
-because whether to wait for the next speaker depends on each case's first-response due time.
+Cases with the same routing facts get the same decision, so the router runs once per chunk of
+such cases (load is updated between chunks, so equal teams share the work); only cases that
+nobody on duty speaks are routed one by one, because whether to wait for the next speaker
+depends on each case's first-response due time.
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from routing.model import CaseFacts, RoutingDecision, TeamProfile
 from routing.router import route
+
+CHUNK = 20
+"""Cases routed on one decision before the teams' loads are looked at again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +64,13 @@ def plan_handoffs(
     groups: dict[tuple[object, ...], list[OpenCase]] = {}
     for case in cases:
         groups.setdefault(_group_key(case), []).append(case)
+    chunks = [
+        members[start : start + CHUNK]
+        for members in groups.values()
+        for start in range(0, len(members), CHUNK)
+    ]
     plans: list[Handoff] = []
-    for members in groups.values():
+    for members in chunks:
         shared = route(members[0].facts, list(profiles.values()), now)
         if _on_duty_decision(shared):
             decisions = [(case, shared) for case in members]
@@ -77,14 +87,18 @@ def plan_handoffs(
                 )
                 for case in members
             ]
+        moved: dict[tuple[str, str], int] = {}
         for case, decision in decisions:
-            moves = decision.team is not None and decision.team != case.team
+            # With nobody on duty the case stays put, flagged; it moves at the next opening.
+            moves = decision.team not in (None, case.team) and not decision.coverage_gap
             to_team = decision.team if moves else None
             if to_team is not None:
-                _shift_load(profiles, case.team, to_team)
+                moved[case.team, to_team] = moved.get((case.team, to_team), 0) + 1
             plans.append(
                 Handoff(case, decision, to_team, handoff_note(case, decision, to_team, now))
             )
+        for (from_team, to_team), count in moved.items():
+            _shift_load(profiles, from_team, to_team, count)
     return plans
 
 
@@ -95,13 +109,14 @@ def _wait_limit(case: OpenCase, now: datetime) -> datetime:
     return now + timedelta(hours=1)
 
 
-def _shift_load(profiles: dict[str, TeamProfile], from_team: str, to_team: str) -> None:
+def _shift_load(profiles: dict[str, TeamProfile], from_team: str, to_team: str, count: int) -> None:
     old, new = profiles.get(from_team), profiles[to_team]
-    profiles[to_team] = replace(new, open_cases=new.open_cases + 1)
+    profiles[to_team] = replace(new, open_cases=new.open_cases + count)
     if old is not None:
-        profiles[from_team] = replace(old, open_cases=max(0, old.open_cases - 1))
+        profiles[from_team] = replace(old, open_cases=max(0, old.open_cases - count))
 
 
+@lru_cache(maxsize=8192)
 def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 

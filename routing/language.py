@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from hanzidentifier import helpers as _hanzi
 
 from routing import _lang_model as model
-from routing._lang_text import clean, count_scripts, letters_of
+from routing._lang_text import clean, count_scripts, letters_of, sample
 
 __all__ = ["Detection", "detect", "preload"]
 
@@ -47,6 +47,9 @@ _TRADITIONAL_REGIONS = frozenset({"TW", "HK", "MO"})
 _SIMPLIFIED_REGIONS = frozenset({"CN", "SG", "MY"})
 _HINT_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
+# Only the first this many characters of a text are read (cleaning is linear, and detection
+# then works on a bounded sample of what is left).
+_MAX_INPUT = 100_000
 # A script holding at least this share of the letters is reported as the runner-up.
 _MIXED_SHARE = 0.2
 # Latin-script boilerplate is common in other scripts' text, so other letters weigh more; and a
@@ -84,7 +87,7 @@ def preload() -> None:
 def detect(text: str, hints: Sequence[str] = ()) -> Detection:
     """Detect the language of `text`; `hints` are the customer's locales, most preferred first."""
     parsed_hints = [hint for tag in hints if (hint := _parse_hint(tag)) is not None]
-    prose = clean(text)
+    prose = sample(clean(text[:_MAX_INPUT]))
     units = {
         unit: count * _UNIT_WEIGHT.get(unit, _NON_LATIN_WEIGHT)
         for unit, count in _script_units(count_scripts(prose)).items()
@@ -138,14 +141,17 @@ def _detect_statistically(
         for part in _SEGMENT_END.split(prose)
         if (segment := letters_of(part, frozenset({script}))).strip()
     ]
-    segment_scores = [model.ngram_scores(script, segment) for segment in segments]
+    # Sentence-long segments are scored one by one (for the runner-up), the rest together.
+    long_segments = [segment for segment in segments if len(segment) >= _SEGMENT_LETTERS]
+    segment_scores = [model.ngram_scores(script, segment) for segment in long_segments]
+    rest = " ".join(segment for segment in segments if len(segment) < _SEGMENT_LETTERS)
     text = " ".join(segments)
     words = list(text.replace(" ", "")) if script == "Hani" else text.lower().split()
     lexical = model.lexicon_scores(script, words)
-    totals = [sum(column) for column in zip(*segment_scores, lexical, strict=True)]
-    scores = dict(zip(candidates, totals, strict=True))
+    columns = zip(*segment_scores, model.ngram_scores(script, rest), lexical, strict=True)
+    scores = dict(zip(candidates, map(math.fsum, columns), strict=True))
     if script == "Hani":
-        scores = _han_scores(scores)
+        scores = _han_scores(scores, text, hints)
     evidence = _posterior(scores)
     priors = _hint_priors(hints, scores)
     posterior = _posterior({lang: s + priors.get(lang, 0.0) for lang, s in scores.items()})
@@ -155,7 +161,10 @@ def _detect_statistically(
         hinted = next((h.language for h in hints if h.language in posterior), None)
         if hinted is not None and hinted != best:
             best, decided_by = hinted, "hint"
-    runner_up = _segment_runner_up(candidates, segments, segment_scores, best, script)
+    runner_up = None
+    if len(segments) > 1 and script != "Hani":
+        letters = sum(map(len, segments))
+        runner_up = _segment_runner_up(candidates, long_segments, segment_scores, best, letters)
     if runner_up is None:
         runner_up = next(
             (
@@ -176,11 +185,16 @@ def _detect_statistically(
     )
 
 
-def _han_scores(scores: dict[str, float]) -> dict[str, float]:
-    """Han text: Japanese or Chinese (Simplified vs Traditional is settled by character sets)."""
+def _han_scores(scores: dict[str, float], text: str, hints: Sequence[_Hint]) -> dict[str, float]:
+    """Han text: Japanese or Chinese (Simplified vs Traditional is settled by character sets).
+
+    Kanji-only Japanese is unlikely, unless the customer's locales include Japanese.
+    """
+    japanese, chinese = model.han_word_scores(text)
+    hinted = any(hint.language == "ja" for hint in hints)
     return {
-        "ja": scores["ja"] + _KANJI_ONLY_JAPANESE_PRIOR,
-        "zh": max(scores["zh-cn"], scores["zh-tw"]),
+        "ja": scores["ja"] + japanese + (0.0 if hinted else _KANJI_ONLY_JAPANESE_PRIOR),
+        "zh": max(scores["zh-cn"], scores["zh-tw"]) + chinese,
     }
 
 
@@ -189,18 +203,15 @@ def _segment_runner_up(
     segments: Sequence[str],
     segment_scores: Sequence[list[float]],
     best: str,
-    script: str,
+    letters: int,
 ) -> str | None:
-    """The language of the largest sentence-long part of the text not in the main language."""
-    if len(segments) < 2 or script == "Hani":
-        return None
-    letters = sum(len(segment) for segment in segments)
+    """The language of the largest sentence-long segment not in the main language, if it holds
+    a fair share of the text's `letters`."""
     others: Counter[str] = Counter()
     for segment, scores in zip(segments, segment_scores, strict=True):
-        if len(segment) >= _SEGMENT_LETTERS:
-            language = candidates[scores.index(max(scores))]
-            if language != best:
-                others[language] += len(segment)
+        language = candidates[scores.index(max(scores))]
+        if language != best:
+            others[language] += len(segment)
     if not others:
         return None
     language, size = others.most_common(1)[0]

@@ -17,12 +17,11 @@ Rules, in order:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
 
-from routing.calendar import Coverage, NeverOpenError, Schedule, coverage, to_us
+from routing.calendar import Coverage, Schedule, coverage, from_us, to_us
 from routing.model import CaseFacts, PassedOver, Proficiency, RoutingDecision, TeamProfile
 
 DEFAULT_WAIT_LIMIT = timedelta(hours=1)
@@ -68,27 +67,38 @@ def serves(team: TeamProfile, region: str | None) -> bool:
     return region is None or not team.serves or region in team.serves or region == team.region
 
 
-class _Candidate(NamedTuple):
-    team: TeamProfile
-    level: Proficiency | None
-    on_duty: bool
+_Candidate = tuple[TeamProfile, Proficiency | None, bool]
+"""A team in scope, its proficiency in the case's language, and whether it is on duty now."""
+_Rank = tuple[int, int, int, float, str]
 
 
-_new_candidate = tuple.__new__  # skips NamedTuple's Python-level __new__: a hot path
-
-
-def _rank(candidate: _Candidate, case: CaseFacts) -> tuple[int, int, int, float, str]:
+def _rank(team: TeamProfile, level: Proficiency | None, case: CaseFacts) -> _Rank:
     """Tier (dedicated, general, reserved for others), proficiency, home region, load, key."""
-    team = candidate.team
-    tier_rank = 0 if case.tier in team.tiers else (2 if team.tiers else 1)
+    tiers = team.tiers
+    tier_rank = 0 if case.tier in tiers else (2 if tiers else 1)
     home_rank = 0 if team.region == case.region else 1
-    load = team.open_cases / team.seats if team.seats > 0 else float("inf")
-    return (tier_rank, _LEVEL_RANK[candidate.level], home_rank, load, team.key)
+    seats = team.seats
+    load = team.open_cases / seats if seats > 0 else float("inf")
+    return (tier_rank, _LEVEL_RANK[level], home_rank, load, team.key)
 
 
-@lru_cache(maxsize=8192)
-def _passed_over(team: str, why: str) -> PassedOver:
-    return PassedOver(team, why)
+class _PassedOver(dict[str, PassedOver]):
+    """The PassedOver entries giving one reason, by team key: built once, then shared."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, why: str) -> None:
+        super().__init__()
+        self.why = why
+
+    def __missing__(self, team: str) -> PassedOver:
+        entry = self[team] = PassedOver(team, self.why)
+        return entry
+
+
+@lru_cache(maxsize=1024)
+def _passed_over(why: str) -> _PassedOver:
+    return _PassedOver(why)
 
 
 def route(
@@ -101,132 +111,168 @@ def route(
     """The team for ``case`` at ``now``; see the module docstring for the rules."""
     now_us = to_us(now)
     region = case.region
-    pool: list[TeamProfile] = []
     passed: list[PassedOver] = []
-    elsewhere = f"does not serve {region}"
-    for team in teams:
-        if serves(team, region):
-            pool.append(team)
-        else:
-            passed.append(_passed_over(team.key, elsewhere))
+    if region is None:
+        pool = list(teams)
+    else:
+        pool = []
+        elsewhere = _passed_over(f"does not serve {region}")
+        for team in teams:
+            served = team.serves
+            if not served or region in served or region == team.region:
+                pool.append(team)
+            else:
+                passed.append(elsewhere[team.key])
     scope = f"region {region}" if region else "any region"
     if not pool:
         pool, passed, scope = list(teams), [], f"any region (none serves {region})"
     wanted = language_key(case.language)
     any_language = wanted == "und"
+    indexes = _INDEXES
     candidates: list[_Candidate] = []
-    speakers_on_duty: list[_Candidate] = []
+    ranks: dict[int, _Rank] = {}  # of the speakers on duty, by position
     for team in pool:
-        level = "native" if any_language else _language_index(team.languages).get(wanted)
-        candidate = _new_candidate(_Candidate, (team, level, team.calendar.is_open_us(now_us)))
-        candidates.append(candidate)
-        if candidate.on_duty and level is not None:
-            speakers_on_duty.append(candidate)
-    if speakers_on_duty:
-        chosen = min(speakers_on_duty, key=lambda c: _rank(c, case))
-        why = _on_duty_reason(chosen, case, any_language, scope)
-        return _decision(chosen, why, candidates, passed, case, {})
+        if any_language:
+            level: Proficiency | None = "native"
+        else:
+            languages = team.languages
+            cached = indexes.get(id(languages))
+            if cached is None or cached[0] is not languages:
+                level = _language_index(languages).get(wanted)
+            else:
+                level = cached[1].get(wanted)
+        on_duty = team.calendar.is_open_us(now_us)
+        if on_duty and level is not None:
+            ranks[len(candidates)] = _rank(team, level, case)
+        candidates.append((team, level, on_duty))
+    if ranks:
+        chosen = min(ranks, key=ranks.__getitem__)
+        why = _on_duty_reason(candidates[chosen], case, any_language, scope)
+        return _decision(chosen, why, candidates, passed, case, ranks, {})
     deadline = first_response_due or now + DEFAULT_WAIT_LIMIT
-    openings = _openings([c for c in candidates if c.level is not None], now, case)
-    if openings and openings[0][1] < deadline:
-        chosen, at = openings[0]
-        why = (
-            f"no {case.language} speaker on duty for {scope}; waiting for {chosen.team.key}"
-            f" ({chosen.level}), which opens at {_clock(at)}, before the first response is due"
-            f" at {_clock(deadline)}"
-        )
-        return _decision(chosen, why, candidates, passed, case, _by_id(openings), wait_until=at)
-    on_duty = [c for c in candidates if c.on_duty]
-    if on_duty:
-        chosen = min(on_duty, key=lambda c: _rank(c, case))
+    openings = _openings(candidates, now_us, speakers_only=True)
+    if openings:
+        _rank_all(openings, candidates, case, ranks)
+        chosen = min(openings, key=lambda i: (openings[i], ranks[i]))
+        at = from_us(openings[chosen])
+        if at < deadline:
+            team, level, _ = candidates[chosen]
+            why = (
+                f"no {case.language} speaker on duty for {scope}; waiting for {team.key}"
+                f" ({level}), which opens at {_clock(at)}, before the first response is due"
+                f" at {_clock(deadline)}"
+            )
+            return _decision(chosen, why, candidates, passed, case, ranks, openings, wait_until=at)
+    staffed = [i for i, candidate in enumerate(candidates) if candidate[2]]
+    if staffed:
+        _rank_all(staffed, candidates, case, ranks)
+        chosen = min(staffed, key=ranks.__getitem__)
         why = (
             f"no {case.language} speaker on duty for {scope} or opening before the first response"
-            f" is due at {_clock(deadline)}; {chosen.team.key} is on duty and needs translation"
+            f" is due at {_clock(deadline)}; {candidates[chosen][0].key} is on duty and needs"
+            " translation"
         )
-        return _decision(chosen, why, candidates, passed, case, _by_id(openings))
-    openings = _openings(candidates, now, case)
+        return _decision(chosen, why, candidates, passed, case, ranks, openings)
+    openings = _openings(candidates, now_us, speakers_only=False)
     if not openings:
-        never = [PassedOver(c.team.key, "never opens") for c in candidates]
+        never = [PassedOver(candidate[0].key, "never opens") for candidate in candidates]
         reason = f"no team for {scope} opens within three years"
         return RoutingDecision(None, reason, tuple(passed + never))
-    chosen, at = openings[0]
+    _rank_all(openings, candidates, case, ranks)
+    chosen = min(openings, key=lambda i: (openings[i], candidates[i][1] is None, ranks[i]))
+    at = from_us(openings[chosen])
     why = (
-        f"nobody for {scope} is on duty (coverage gap); {chosen.team.key} opens first,"
+        f"nobody for {scope} is on duty (coverage gap); {candidates[chosen][0].key} opens first,"
         f" at {_clock(at)}"
     )
     return _decision(
-        chosen, why, candidates, passed, case, _by_id(openings), wait_until=at, gap=True
+        chosen, why, candidates, passed, case, ranks, openings, wait_until=at, gap=True
     )
 
 
-def _openings(
-    candidates: list[_Candidate], now: datetime, case: CaseFacts
-) -> list[tuple[_Candidate, datetime]]:
-    """Off-duty candidates by when they open (speakers before others at the same instant)."""
-    found = []
-    for candidate in candidates:
-        if candidate.on_duty:
+def _rank_all(
+    positions: Iterable[int], candidates: list[_Candidate], case: CaseFacts, ranks: dict[int, _Rank]
+) -> None:
+    """Add the ranks of the candidates at ``positions`` to ``ranks``."""
+    for i in positions:
+        team, level, _ = candidates[i]
+        ranks[i] = _rank(team, level, case)
+
+
+def _openings(candidates: list[_Candidate], now_us: int, *, speakers_only: bool) -> dict[int, int]:
+    """When each off-duty candidate opens, by position; those that never open are left out."""
+    found = {}
+    for i, (team, level, on_duty) in enumerate(candidates):
+        if on_duty or (speakers_only and level is None):
             continue
-        try:
-            found.append((candidate, candidate.team.calendar.next_open(now)))
-        except NeverOpenError:
-            continue
-    found.sort(key=lambda pair: (pair[1], pair[0].level is None, _rank(pair[0], case)))
+        at = team.calendar.next_open_us(now_us)
+        if at is not None:
+            found[i] = at
     return found
 
 
-def _by_id(openings: list[tuple[_Candidate, datetime]]) -> dict[int, datetime]:
-    return {id(candidate): at for candidate, at in openings}
-
-
 def _decision(
-    chosen: _Candidate,
+    chosen: int,
     why: str,
     candidates: list[_Candidate],
     passed: list[PassedOver],
     case: CaseFacts,
-    opening: Mapping[int, datetime],
+    ranks: Mapping[int, _Rank],
+    opening: Mapping[int, int],
     *,
     wait_until: datetime | None = None,
     gap: bool = False,
 ) -> RoutingDecision:
+    """The decision for ``candidates[chosen]``, with why each other team was passed over.
+
+    ``ranks`` holds at least the ranks of the chosen team and of the teams on duty it outranks;
+    ``opening`` when the off-duty teams open (where the rule looked that up), both by position.
+    """
     silent = f"does not speak {case.language}"
-    off_silent = f"off duty; {silent}"
-    on_silent = f"on duty but {silent}"
-    chosen_rank = _rank(chosen, case)
+    off_duty = _passed_over("off duty")
+    off_silent = _passed_over(f"off duty; {silent}")
+    on_silent = _passed_over(f"on duty but {silent}")
+    speaks = candidates[chosen][1] is not None
+    chosen_rank = ranks[chosen]
     alternatives = passed
-    for other in candidates:
-        if other is chosen:
+    for i, (team, level, on_duty) in enumerate(candidates):
+        if i == chosen:
             continue
-        if not other.on_duty:
-            at = opening.get(id(other))
+        if not on_duty:
+            at = opening.get(i)
             if at is None:
-                why_not = "off duty" if other.level is not None else off_silent
+                reason = off_duty if level is not None else off_silent
+            elif level is not None:
+                reason = _passed_over(_off_until(at))
             else:
-                why_not = f"off duty until {_clock(at)}"
-                why_not += "" if other.level is not None else f"; {silent}"
-        elif other.level is None and chosen.level is not None:
-            why_not = on_silent
+                reason = _passed_over(f"{_off_until(at)}; {silent}")
+        elif level is None and speaks:
+            reason = on_silent
         else:
-            why_not = _lower_rank(_rank(other, case), chosen_rank, other.team, case)
-        alternatives.append(_passed_over(other.team.key, why_not))
+            reason = _passed_over(_lower_rank(ranks[i], chosen_rank, team, case))
+        alternatives.append(reason[team.key])
     return RoutingDecision(
-        team=chosen.team.key,
+        team=candidates[chosen][0].key,
         reason=why,
         alternatives=tuple(alternatives),
-        needs_translation=chosen.level is None,
+        needs_translation=not speaks,
         wait_until=wait_until,
         coverage_gap=gap,
     )
 
 
+@lru_cache(maxsize=4096)
+def _off_until(at_us: int) -> str:
+    return f"off duty until {_clock(from_us(at_us))}"
+
+
 def _on_duty_reason(chosen: _Candidate, case: CaseFacts, any_language: bool, scope: str) -> str:
-    team = chosen.team
+    team, level, _ = chosen
     parts = [f"{team.key} is on duty for {scope}"]
     if any_language:
         parts.append("language unknown, so routed by region")
     else:
-        parts.append(f"speaks {case.language} ({chosen.level})")
+        parts.append(f"speaks {case.language} ({level})")
     if case.tier in team.tiers:
         parts.append(f"dedicated {case.tier} team")
     if team.region == case.region:
@@ -236,8 +282,8 @@ def _on_duty_reason(chosen: _Candidate, case: CaseFacts, any_language: bool, sco
 
 
 def _lower_rank(
-    rank: tuple[int, int, int, float, str],
-    chosen: tuple[int, int, int, float, str],
+    rank: _Rank,
+    chosen: _Rank,
     team: TeamProfile,
     case: CaseFacts,
 ) -> str:

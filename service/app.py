@@ -16,7 +16,10 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from routing.language import preload as preload_language_model
 from service.api.cases import CaseController
 from service.api.health import health
+from service.api.inbound import receive_inbound_email
 from service.api.locales import stats as locale_stats
+from service.api.ops import OpsController
+from service.api.survey import answer_case_survey
 from service.api.teams import TeamController
 from service.db.engine import create_engine, session_factory
 from service.outbox import drain
@@ -78,6 +81,9 @@ def create_app(
             TeamController,
             health,
             locale_stats,
+            OpsController,
+            receive_inbound_email,
+            answer_case_survey,
             CustomerPages,
             static_files(),
         ],

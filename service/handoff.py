@@ -12,17 +12,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Select, Table, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.handoff import Handoff, OpenCase, plan_handoffs
 from routing.model import CaseFacts, TeamProfile
-from service.db.models import Case, CaseEvent, OutboxMessage
+from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent, OutboxMessage
 from service.teams import router_view
 
-HANDOFF_STATUSES = ("received", "routed", "in_progress")
+EVENTS = cast(Table, CaseEvent.__table__)
 _COLUMNS = (
     Case.id, Case.team_key, Case.language, Case.region, Case.tier, Case.severity,
     Case.category, Case.status, Case.claimed_by, Case.created_at, Case.first_response_due,
@@ -69,37 +69,57 @@ async def hand_off(
     """Move the open cases of every off-duty team (or just `team`) to whoever the router picks."""
     async with sessions() as session:
         _, profiles = await router_view(session)
-    off_duty = [p.key for p in profiles if not p.calendar.is_open(now)]
-    if team is not None:
-        off_duty = [key for key in off_duty if key == team]
+    on_duty = {p.key for p in profiles if p.calendar.is_open(now)}
+    off_duty = [p.key for p in profiles if p.key not in on_duty and team in (None, p.key)]
     report = HandoffReport()
+    await _clear_gaps(sessions, sorted(on_duty), now)
     if not off_duty:
         return report
-    last_id = 0
-    while True:
-        async with sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(*_COLUMNS)
-                    .where(
-                        Case.team_key.in_(off_duty),
-                        Case.status.in_(HANDOFF_STATUSES),
-                        or_(Case.waiting_until.is_(None), Case.waiting_until <= now),
-                        Case.id > last_id,
-                    )
-                    .order_by(Case.id)
-                    .limit(batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if not rows:
-                return report
-            last_id = rows[-1].id
-            flagged = {row.id for row in rows if row.coverage_gap}
-            plans = plan_handoffs([_open_case(row) for row in rows], profiles, now)
-            await _apply(session, plans, flagged, now, report)
-            profiles = _with_moves(profiles, plans)
-            report.batches += 1
+    for owner in off_duty:
+        last_id = 0
+        while True:
+            async with sessions() as session, session.begin():
+                rows = (
+                    await session.execute(_open_cases_of(owner, last_id, now, batch_size))
+                ).all()
+                if not rows:
+                    break
+                last_id = rows[-1].id
+                flagged = {row.id for row in rows if row.coverage_gap}
+                plans = plan_handoffs([_open_case(row) for row in rows], profiles, now)
+                await _apply(session, plans, flagged, now, report)
+                profiles = _with_moves(profiles, plans)
+                report.batches += 1
+    return report
+
+
+def _open_cases_of(team: str, after_id: int, now: datetime, limit: int) -> Select:
+    """The next batch of a team's open cases in id order, locked (others' locks skipped)."""
+    return (
+        select(*_COLUMNS)
+        .where(
+            Case.team_key == team,
+            text(HANDED_OFF_STATUSES_SQL),
+            or_(Case.waiting_until.is_(None), Case.waiting_until <= now),
+            Case.id > after_id,
+        )
+        .order_by(Case.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def _clear_gaps(
+    sessions: async_sessionmaker[AsyncSession], on_duty: list[str], now: datetime
+) -> None:
+    """A coverage gap ends when the owning team is back on duty."""
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Case)
+            .where(Case.coverage_gap.is_(True), Case.team_key.in_(on_duty))
+            .values(coverage_gap=False, version=Case.version + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _with_moves(profiles: Sequence[TeamProfile], plans: Sequence[Handoff]) -> list[TeamProfile]:
@@ -130,12 +150,11 @@ async def _apply(
                 gaps.append(case.case_id)
                 events.append(_event(case.case_id, "coverage_gap", False, now, plan, None))
             continue
-        key = (case.team, plan.to_team, decision.needs_translation, decision.wait_until,
-               decision.reason)  # fmt: skip
+        key = (case.team, plan.to_team, decision.needs_translation, decision.wait_until)
         moves[key].append(case.case_id)
         events.append(_event(case.case_id, "handed_off", True, now, plan, plan.to_team))
         notify[plan.to_team].append(case.case_id)
-    for (from_team, to_team, needs_translation, wait_until, reason), ids in moves.items():
+    for (from_team, to_team, needs_translation, wait_until), ids in moves.items():
         result = await session.execute(
             update(Case)
             .where(Case.id.in_(ids), Case.team_key == from_team)
@@ -146,7 +165,8 @@ async def _apply(
                 needs_translation=needs_translation,
                 waiting_until=wait_until,
                 coverage_gap=False,
-                routing_reason=reason,
+                routing_reason=f"handed over from {from_team} at {now.isoformat()}: {from_team}"
+                " went off duty (each case's handoff event has its note and routing reason)",
                 handoffs=Case.handoffs + 1,
                 version=Case.version + 1,
                 updated_at=now,
@@ -166,7 +186,7 @@ async def _apply(
         )
         report.gaps += len(gaps)
     if events:
-        await session.execute(insert(CaseEvent), events)
+        await session.execute(insert(EVENTS), events)
     for to_team, ids in notify.items():
         session.add(
             OutboxMessage(
@@ -187,11 +207,5 @@ def _event(
         "kind": kind,
         "actor": "meridian",
         "customer_visible": visible,
-        "data": {
-            "from": plan.case.team,
-            "team": to_team,
-            "note": plan.note,
-            "reason": plan.decision.reason,
-            "needs_translation": plan.decision.needs_translation,
-        },
+        "data": {"from": plan.case.team, "team": to_team, "note": plan.note},
     }

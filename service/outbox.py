@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.db.models import OutboxMessage
+from service.db.models import OutboxMessage, TaskRun
 from service.queue import QueueConnection
 
 log = logging.getLogger("meridian.outbox")
+REDELIVER_AFTER = timedelta(minutes=10)
 
 
 def job_id(message_id: int) -> str:
     """arq de-duplicates on this id, so draining a row twice enqueues one job."""
     return f"outbox-{message_id}"
+
+
+def _unsent_or_lost(now: datetime, redeliver_after: timedelta) -> ColumnElement[bool]:
+    """Rows never handed to arq, or handed over long ago with no record of the task running
+    (Redis lost the job): arq's job id keeps a job that is still queued from running twice."""
+    ran = exists().where(TaskRun.key == OutboxMessage.task + ":" + cast(OutboxMessage.id, String))
+    return or_(
+        OutboxMessage.enqueued_at.is_(None),
+        and_(OutboxMessage.enqueued_at < now - redeliver_after, ~ran),
+    )
 
 
 async def drain(
@@ -25,8 +36,9 @@ async def drain(
     *,
     now: datetime,
     batch: int = 200,
+    redeliver_after: timedelta = REDELIVER_AFTER,
 ) -> int:
-    """Enqueue due, unsent outbox rows; returns how many were handed to arq.
+    """Enqueue due outbox rows that are unsent (or lost); returns how many went to arq.
 
     Rows are locked (SKIP LOCKED on PostgreSQL) so concurrent drainers share the work; a Redis
     error rolls the batch back and the rows stay pending for the next drain.
@@ -38,7 +50,10 @@ async def drain(
             rows = (
                 await session.scalars(
                     select(OutboxMessage)
-                    .where(OutboxMessage.enqueued_at.is_(None), OutboxMessage.available_at <= now)
+                    .where(
+                        _unsent_or_lost(now, redeliver_after),
+                        OutboxMessage.available_at <= now,
+                    )
                     .order_by(OutboxMessage.id)
                     .limit(batch)
                     .with_for_update(skip_locked=True)

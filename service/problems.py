@@ -26,7 +26,7 @@ class Problem(HTTPException):
         detail: str,
         *,
         title: str | None = None,
-        errors: list[dict[str, str]] | None = None,
+        errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail=detail, status_code=status, headers=headers)
@@ -38,7 +38,7 @@ class Problem(HTTPException):
 class InvalidInput(Problem):
     """422 naming the offending fields."""
 
-    def __init__(self, errors: list[dict[str, str]]) -> None:
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
         fields = ", ".join(e["field"] for e in errors)
         super().__init__(
             422,

@@ -70,15 +70,15 @@ def columns_of(spec: TeamSpec) -> dict[str, Any]:
     }
 
 
-_profile_cache: dict[tuple[str, int], TeamProfile] = {}
+_profile_cache: dict[tuple[str, int, datetime], TeamProfile] = {}
 
 
 def cached_profile(team: Team, open_cases: int) -> TeamProfile:
     """The router's view of a team; calendars are built once per team version."""
-    base = _profile_cache.get((team.key, team.version))
+    base = _profile_cache.get((team.key, team.version, team.created_at))
     if base is None:
         base = profile(spec_of(team))
-        _profile_cache[(team.key, team.version)] = base
+        _profile_cache[(team.key, team.version, team.created_at)] = base
     return TeamProfile(
         key=base.key,
         region=base.region,

@@ -8,8 +8,8 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from arq import cron
-from arq.cron import CronJob
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 
 from routing.language import preload as preload_language_model
 from service.db.engine import create_engine, session_factory

@@ -44,15 +44,14 @@ async def _run_once(ctx: dict[str, Any], task: str, outbox_id: int, perform: Per
             return "duplicate"
         message = await session.get(OutboxMessage, outbox_id)
         result = await perform(ctx, session, message) if message else None
-    if result is None:
-        return "missing"
+    result = result if result is not None else {"missing": True}
     try:
         async with sessions() as session, session.begin():
             session.add(TaskRun(key=key, at=_now(), result=result))
     except IntegrityError:
         return "duplicate"
     log.info(json.dumps({"event": task, "outbox_id": outbox_id, **result}, default=str))
-    return "done"
+    return "missing" if result.get("missing") else "done"
 
 
 async def _references(session: AsyncSession, payload: dict[str, Any]) -> list[str]:

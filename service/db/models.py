@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -52,6 +53,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+HANDED_OFF_STATUSES_SQL = "status IN ('received', 'routed', 'in_progress')"
+"""Open cases that move at shift end (waiting on the customer stays): a literal, so SQLite's
+planner can match the partial index below."""
 
 
 class Base(DeclarativeBase):
@@ -157,6 +163,14 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_team_status_due", "team_key", "status", "first_response_due"),
         Index("ix_cases_status_fr_warn", "status", "first_response_warn_at"),
+        # Handoff walks a team's open cases in id order; closed cases stay out of the index.
+        Index(
+            "ix_cases_open_by_team",
+            "team_key",
+            "id",
+            sqlite_where=sql_text(HANDED_OFF_STATUSES_SQL),
+            postgresql_where=sql_text(HANDED_OFF_STATUSES_SQL),
+        ),
         Index("ix_cases_status_res_warn", "status", "resolution_warn_at"),
     )
 

@@ -18,13 +18,18 @@ from litestar.datastructures import ResponseHeader
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_404_NOT_FOUND,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
 
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import CATEGORIES, Category
 from service import messages
 from service.api.deps import now_of, sessions_of
 from service.casework import customer_view, find_case
+from service.db.models import Case
 from service.i18n import (
     SUPPORTED,
     format_due,
@@ -34,9 +39,17 @@ from service.i18n import (
     translations,
 )
 from service.intake import file_case
-from service.problems import InvalidInput
+from service.problems import InvalidInput, Problem
 from service.references import may_view
 from service.schemas import Contact, IntakeRequest
+from service.survey import (
+    MAX_COMMENT_CHARS,
+    MAX_SCORE,
+    MIN_SCORE,
+    SurveyAnswer,
+    accepts_survey,
+    answer_survey,
+)
 from service.validation import MAX_TEXT_CHARS
 from service.web import TRANSLATIONS_KEY
 
@@ -75,6 +88,18 @@ class ComplaintForm:
     category: str = ""
     timezone: str = ""
     lang: str = ""
+
+
+@dataclass
+class SurveyForm:
+    """The satisfaction survey as posted from the status page; fields may be missing or empty."""
+
+    score: str = ""
+    comment: str = ""
+    lang: str = ""
+
+
+SURVEY_SCORES = tuple(str(score) for score in range(MIN_SCORE, MAX_SCORE + 1))
 
 
 @dataclass(frozen=True)
@@ -246,6 +271,95 @@ def _category_or_none(value: str) -> Category | None:
     return next((category for category in CATEGORIES if category == value), None)
 
 
+def survey_error(locale: str, form: SurveyForm) -> FieldError | None:
+    """What is wrong with a posted survey, in the page language; None if nothing."""
+    t = translations(locale)
+    if form.score.strip() not in SURVEY_SCORES:
+        return FieldError("score", t.gettext("Please choose a rating from 1 to 5."))
+    if len(_comment_of(form)) > MAX_COMMENT_CHARS:
+        return FieldError("comment", t.gettext("Please shorten your comment."))
+    return None
+
+
+def _comment_of(form: SurveyForm) -> str:
+    # Browsers send line breaks as CRLF, while the textarea's maxlength counted them once.
+    return form.comment.replace("\r\n", "\n")
+
+
+def _status_url(reference: str, token: str | None, lang: str | None) -> str:
+    query = {"token": token or "", **({"lang": lang} if lang else {})}
+    return f"/cases/{reference}?{urlencode(query)}"
+
+
+def _not_found_page(request: Request[Any, Any, Any], locale: str) -> Template:
+    return _page(
+        request,
+        "not_found.html",
+        locale,
+        HTTP_404_NOT_FOUND,
+        message=messages.error_text(locale, "not_found"),
+    )
+
+
+async def _status_page(
+    request: Request[Any, Any, Any],
+    reference: str,
+    token: str | None,
+    *,
+    lang: str | None,
+    accept_language: str | None,
+    survey: SurveyForm | None = None,
+    survey_problem: FieldError | None = None,
+) -> Template:
+    """The case in its reply language (or `lang`); unknown case and wrong token look alike.
+
+    `survey` and `survey_problem` show a rejected survey answer again, with what is wrong.
+    """
+    async with sessions_of(request)() as session:
+        case = await find_case(session, reference)
+        if case is None or not may_view(
+            token,
+            reference=case.reference,
+            token_hash=case.access_token_hash,
+            secret_key=request.app.state.settings.secret_key,
+        ):
+            return _not_found_page(request, page_locale(lang, accept_language))
+        locale = page_locale(lang, case.reply_locale)
+        # customer_view words the status and timeline in case.reply_locale: detach the case
+        # so that showing it in another language can never be written back.
+        session.expunge(case)
+        case.reply_locale = locale
+        view = await customer_view(session, case)
+    zone = _zone(case.customer_timezone)
+    return _page(
+        request,
+        "case.html",
+        locale,
+        HTTP_422_UNPROCESSABLE_ENTITY if survey_problem else 200,
+        view=view,
+        is_open=case.status in OPEN_STATUSES,
+        timezone=case.customer_timezone,
+        first_response_due=format_due(view.first_response_due, zone.key, locale),
+        resolution_due=format_due(view.resolution_due, zone.key, locale),
+        timeline=[(_format_moment(entry.at, zone, locale), entry) for entry in view.timeline],
+        survey_open=accepts_survey(case),
+        survey_answered=case.csat_score is not None,
+        survey_form=survey or _stored_survey(case),
+        survey_error_of={survey_problem.control: survey_problem.text} if survey_problem else {},
+        survey_scores=SURVEY_SCORES,
+        survey_question=messages.survey_question(locale),
+        survey_thanks=messages.survey_thanks(locale),
+        survey_action=f"/cases/{case.reference}/survey?{urlencode({'token': token or ''})}",
+        max_comment_chars=MAX_COMMENT_CHARS,
+    )
+
+
+def _stored_survey(case: Case) -> SurveyForm:
+    """The customer's earlier answer (to change it), or an empty form."""
+    score = "" if case.csat_score is None else str(case.csat_score)
+    return SurveyForm(score=score, comment=case.csat_comment or "")
+
+
 class CustomerPages(Controller):
     """Public HTML pages for customers."""
 
@@ -312,37 +426,43 @@ class CustomerPages(Controller):
         token: TokenQuery = None,
     ) -> Template:
         """The case in its reply language (or ?lang=); unknown case and wrong token look alike."""
-        async with sessions_of(request)() as session:
-            case = await find_case(session, reference)
-            if case is None or not may_view(
-                token,
-                reference=case.reference,
-                token_hash=case.access_token_hash,
-                secret_key=request.app.state.settings.secret_key,
-            ):
-                locale = page_locale(lang, accept_language)
-                return _page(
-                    request,
-                    "not_found.html",
-                    locale,
-                    HTTP_404_NOT_FOUND,
-                    message=messages.error_text(locale, "not_found"),
-                )
-            locale = page_locale(lang, case.reply_locale)
-            # customer_view words the status and timeline in case.reply_locale: detach the case
-            # so that showing it in another language can never be written back.
-            session.expunge(case)
-            case.reply_locale = locale
-            view = await customer_view(session, case)
-        zone = _zone(case.customer_timezone)
-        return _page(
-            request,
-            "case.html",
-            locale,
-            view=view,
-            is_open=case.status in OPEN_STATUSES,
-            timezone=case.customer_timezone,
-            first_response_due=format_due(view.first_response_due, zone.key, locale),
-            resolution_due=format_due(view.resolution_due, zone.key, locale),
-            timeline=[(_format_moment(entry.at, zone, locale), entry) for entry in view.timeline],
+        return await _status_page(
+            request, reference, token, lang=lang, accept_language=accept_language
         )
+
+    @post("/cases/{reference:str}/survey", name="answer-survey")
+    async def submit_survey(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: Annotated[SurveyForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        accept_language: AcceptLanguage,
+        token: TokenQuery = None,
+    ) -> Template | Redirect:
+        """Store the rating and show the status page again, which then thanks the customer."""
+        lang = data.lang or None
+        if problem := survey_error(page_locale(lang, accept_language), data):
+            return await _status_page(
+                request,
+                reference,
+                token,
+                lang=lang,
+                accept_language=accept_language,
+                survey=data,
+                survey_problem=problem,
+            )
+        answer = SurveyAnswer(score=int(data.score.strip()), comment=_comment_of(data))
+        try:
+            await answer_survey(
+                sessions_of(request),
+                reference,
+                token,
+                answer,
+                secret_key=request.app.state.settings.secret_key,
+                now=now_of(request),
+            )
+        except Problem as refused:
+            if refused.status_code == HTTP_404_NOT_FOUND:
+                return _not_found_page(request, page_locale(lang, accept_language))
+            # Reopened since the page was shown: the status page tells where the case stands.
+        return Redirect(_status_url(reference, token, lang), status_code=HTTP_303_SEE_OTHER)

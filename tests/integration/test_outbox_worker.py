@@ -31,8 +31,8 @@ def _worker(redis_url: str, sessions: async_sessionmaker[AsyncSession]) -> Worke
     queue = QueueConnection(redis_url)
 
     async def startup(ctx: dict[str, Any]) -> None:
-        ctx.update(sessions=sessions, queue=queue, smtp=None,
-                   settings=Settings(redis_url=redis_url, secret_key="k", webhook_secret="w"))  # fmt: skip
+        settings = Settings(redis_url=redis_url, secret_key="k", webhook_secret="w")
+        ctx.update(sessions=sessions, queue=queue, smtp=None, settings=settings)
 
     return Worker(
         functions=WorkerSettings.functions,

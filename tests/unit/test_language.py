@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from routing._lang_text import SAMPLE_CHARS, sample
 from routing.language import Detection, detect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +85,17 @@ def test_characters_common_to_both_chinese_scripts_follow_the_hints(
 @pytest.mark.parametrize("text", ["営業時間", "駅前広場", "株式会社の営業時間"])
 def test_japanese_kanji_text_is_japanese(text: str) -> None:
     detection = detect(text)
+    assert (detection.language, detection.script) == ("ja", "Jpan")
+
+
+@pytest.mark.parametrize("text", ["渋谷", "駅前", "東京都渋谷区", "会社"])
+def test_japanese_only_kanji_and_words_are_japanese(text: str) -> None:
+    assert detect(text).language == "ja"
+
+
+@pytest.mark.parametrize("text", ["株式会社", "会社", "営業時間"])
+def test_a_japanese_hint_makes_kanji_only_text_japanese(text: str) -> None:
+    detection = detect(text, ["ja-JP", "en-US"])
     assert (detection.language, detection.script) == ("ja", "Jpan")
 
 
@@ -189,6 +201,59 @@ def test_links_codes_markup_emoji_and_quoted_replies_are_ignored(text: str) -> N
     detection = detect(text)
     assert detection.language == "de"
     assert detection.runner_up is None
+
+
+LONG_SOURCES = {
+    "zh-Hant": "我們的訂單已經三個星期沒有送到，客服電話一直無人接聽，請盡快處理退款。",
+    "zh-Hans": "我们的订单已经三个星期没有送到，客服电话一直无人接听，请尽快处理退款。",
+    "de": "Meine Bestellung ist seit drei Wochen nicht angekommen und niemand antwortet mir. ",
+    "pt": "A minha encomenda ainda não chegou e ninguém responde às minhas mensagens. ",
+    "ru": "Мой заказ не доставлен уже три недели, и никто не отвечает на мои письма. ",
+    "hi": "मेरा ऑर्डर तीन हफ्तों से नहीं आया है और कोई जवाब नहीं देता है। ",
+}
+
+
+@pytest.mark.parametrize("language", sorted(LONG_SOURCES))
+def test_long_text_gets_the_answer_of_its_first_part(language: str) -> None:
+    first = LONG_SOURCES[language] * 3
+    long = (first + "https://example.com/o/123 ORD-2024-000123 <b>x</b>\n") * 400
+    assert len(long) > 20_000
+    short, whole = detect(first), detect(long)
+    assert short.language == language
+    assert (whole.language, whole.script, whole.runner_up) == (
+        short.language,
+        short.script,
+        short.runner_up,
+    )
+
+
+def test_a_long_text_is_read_from_a_bounded_sample_of_its_whole_length() -> None:
+    text = " ".join(f"w{i:05d}" for i in range(5_000))
+    taken = sample(text)
+    assert len(taken) <= SAMPLE_CHARS
+    assert taken.startswith("w00000 w00001 ")
+    assert "w04999" in taken or "w04998" in taken
+    assert all(word.startswith("w") and len(word) == 6 for word in taken.split())
+    assert sample("short text") == "short text"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们的订单已经三个星期没有送到" * 1_500,
+        "a." * 20_000,
+        "a" * 40_000,
+        "x\n" + "\n" * 40_000,
+        "<a" * 20_000,
+        "<!--" * 10_000,
+        "<script>" * 10_000,
+        "on " * 20_000,
+        "ab@" * 20_000,
+    ],
+)
+def test_huge_unusual_inputs_are_read(text: str) -> None:
+    detection = detect(text)
+    assert detection.language in KNOWN_TAGS
 
 
 def test_a_quoted_reply_alone_is_still_read() -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from routing.calendar import WEEKDAYS, Calendar
-from routing.model import CaseFacts, PassedOver, TeamProfile, Tier
-from routing.router import coverage_for, language_key, proficiency, route
+from routing.calendar import WEEKDAYS, Calendar, NeverOpenError
+from routing.model import TIERS, CaseFacts, PassedOver, RoutingDecision, TeamProfile, Tier
+from routing.router import coverage_for, language_key, proficiency, route, serves
 
 
 def team(
@@ -177,6 +180,16 @@ def test_coverage_gap_picks_the_team_that_opens_first() -> None:
     assert (spanish.team, spanish.needs_translation, spanish.coverage_gap) == ("tokyo", True, True)
 
 
+def test_coverage_gap_prefers_a_speaker_among_teams_opening_together() -> None:
+    desk = replace(LONDON, key="a-desk", languages={"fr": "native"}, tiers=frozenset({"gold"}))
+    decision = route(case("en", "EMEA", "gold"), [desk, LONDON], at(12, days=5))
+    assert (decision.team, decision.coverage_gap) == ("london", True)
+    assert not decision.needs_translation
+    assert why(decision.alternatives, "a-desk") == (
+        "off duty until 2026-11-30 09:00 UTC; does not speak en"
+    )
+
+
 def test_unknown_language_routes_by_region() -> None:
     teams = [replace(LONDON, open_cases=2), replace(PARIS, open_cases=1), GOLD_DESK]
     decision = route(case("und", "EMEA"), teams, at(10))
@@ -231,3 +244,193 @@ def test_coverage_for_uses_serving_speakers() -> None:
     assert coverage_for(case("ja", "APAC"), ALL) is calendar
     fallback = coverage_for(case("sw", "APAC"), ALL)  # nobody speaks Swahili: the region's teams
     assert fallback.is_open(at(10))
+
+
+# A straightforward reading of the rules, checked against route() on random team sets.
+
+LEVEL_ORDER = ["native", "fluent", "basic", None]
+CALENDARS = [
+    TOKYO.calendar,
+    LONDON.calendar,
+    DUBLIN_24H.calendar,
+    Calendar("America/New_York", {day: [("22:00", "06:00")] for day in WEEKDAYS[:5]}),
+    Calendar("Australia/Sydney", {day: [("08:00", "16:00")] for day in WEEKDAYS}),
+    Calendar("UTC", {}),  # never opens
+]
+REGIONS = ["APAC", "EMEA", "NA", "LATAM"]
+TAGS = ["en", "ja", "pt-BR", "pt-PT", "zh-Hans", "zh-TW", "fr"]
+
+
+def reference_route(
+    case: CaseFacts, teams: list[TeamProfile], now: datetime, due: datetime | None
+) -> RoutingDecision:
+    region, language = case.region, case.language
+    serving = [t for t in teams if serves(t, region)]
+    if serving:
+        pool = serving
+        passed = [
+            PassedOver(t.key, f"does not serve {region}") for t in teams if not serves(t, region)
+        ]
+        scope = f"region {region}" if region else "any region"
+    else:
+        pool, passed, scope = list(teams), [], f"any region (none serves {region})"
+    unknown = language_key(language) == "und"
+
+    def level(t: TeamProfile) -> str | None:
+        return "native" if unknown else proficiency(t, language)
+
+    def rank(t: TeamProfile) -> tuple[int, int, int, float, str]:
+        tier = 0 if case.tier in t.tiers else (2 if t.tiers else 1)
+        load = t.open_cases / t.seats if t.seats > 0 else math.inf
+        home = 0 if t.region == region else 1
+        return (tier, LEVEL_ORDER.index(level(t)), home, load, t.key)
+
+    def opens(t: TeamProfile) -> datetime | None:
+        try:
+            return t.calendar.next_open(now)
+        except NeverOpenError:
+            return None
+
+    def clock(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+    on_duty = [t for t in pool if t.calendar.is_open(now)]
+    off_duty = [t for t in pool if not t.calendar.is_open(now)]
+    due = due or now + timedelta(hours=1)
+    opening: dict[int, datetime | None] = {}
+    wait_until, gap = None, False
+    speakers = sorted((t for t in on_duty if level(t)), key=rank)
+    if speakers:
+        chosen = speakers[0]
+        about = (
+            "language unknown, so routed by region"
+            if unknown
+            else (f"speaks {language} ({level(chosen)})")
+        )
+        reason = f"{chosen.key} is on duty for {scope}, {about}"
+        if case.tier in chosen.tiers:
+            reason += f", dedicated {case.tier} team"
+        if chosen.region == region:
+            reason += f", home region {region}"
+        reason += f", load {chosen.open_cases}/{chosen.seats}"
+    else:
+        opening = {id(t): opens(t) for t in off_duty if level(t)}
+        waiting = sorted(
+            (t for t in off_duty if opening.get(id(t))),
+            key=lambda t: (opening[id(t)], rank(t)),
+        )
+        first = opening[id(waiting[0])] if waiting else None
+        if first is not None and first < due:
+            chosen, wait_until = waiting[0], first
+            reason = (
+                f"no {language} speaker on duty for {scope}; waiting for {chosen.key}"
+                f" ({level(chosen)}), which opens at {clock(first)}, before the first response"
+                f" is due at {clock(due)}"
+            )
+        elif on_duty:
+            chosen = sorted(on_duty, key=rank)[0]
+            reason = (
+                f"no {language} speaker on duty for {scope} or opening before the first"
+                f" response is due at {clock(due)}; {chosen.key} is on duty and needs translation"
+            )
+        else:
+            opening = {id(t): opens(t) for t in pool}
+            opening_teams = [t for t in pool if opening[id(t)]]
+            if not opening_teams:
+                never = [PassedOver(t.key, "never opens") for t in pool]
+                return RoutingDecision(
+                    None, f"no team for {scope} opens within three years", tuple(passed + never)
+                )
+            chosen = sorted(
+                opening_teams, key=lambda t: (opening[id(t)], level(t) is None, rank(t))
+            )[0]
+            wait_until, gap = opening[id(chosen)], True
+            assert wait_until is not None
+            reason = (
+                f"nobody for {scope} is on duty (coverage gap); {chosen.key} opens first,"
+                f" at {clock(wait_until)}"
+            )
+    silent = f"does not speak {language}"
+    alternatives = list(passed)
+    for t in pool:
+        if t is chosen:
+            continue
+        if not t.calendar.is_open(now):
+            at = opening.get(id(t))
+            why = "off duty" if at is None else f"off duty until {clock(at)}"
+            why += "" if level(t) else f"; {silent}"
+        elif level(chosen) and not level(t):
+            why = f"on duty but {silent}"
+        else:
+            mine, best = rank(t), rank(chosen)
+            if mine[0] > best[0]:
+                why = (
+                    f"not dedicated to {case.tier}" if mine[0] == 1 else "reserved for other tiers"
+                )
+            elif mine[1] > best[1]:
+                why = f"speaks {language} at {LEVEL_ORDER[mine[1]]} level"
+            elif mine[2] > best[2]:
+                why = f"home region is {t.region}, not {region}"
+            elif mine[3] > best[3]:
+                why = f"busier: {t.open_cases}/{t.seats} open cases per seat"
+            else:
+                why = "equal standing; tie broken by team key"
+        alternatives.append(PassedOver(t.key, why))
+    return RoutingDecision(
+        team=chosen.key,
+        reason=reason,
+        alternatives=tuple(alternatives),
+        needs_translation=level(chosen) is None,
+        wait_until=wait_until,
+        coverage_gap=gap,
+    )
+
+
+@st.composite
+def rosters(draw: st.DrawFn) -> list[TeamProfile]:
+    """Up to 8 teams (keys may repeat) on a few shared calendars, some of which never open."""
+    built = []
+    for key in draw(st.lists(st.sampled_from("abcdefgh"), max_size=8)):
+        built.append(
+            TeamProfile(
+                key=key,
+                region=draw(st.sampled_from(REGIONS)),
+                languages=draw(
+                    st.dictionaries(
+                        st.sampled_from(TAGS),
+                        st.sampled_from(["native", "fluent", "basic"]),
+                        max_size=3,
+                    )
+                ),
+                calendar=draw(st.sampled_from(CALENDARS)),
+                seats=draw(st.integers(0, 3)),
+                open_cases=draw(st.integers(0, 4)),
+                serves=frozenset(draw(st.sets(st.sampled_from(REGIONS), max_size=2))),
+                tiers=frozenset(draw(st.sets(st.sampled_from(TIERS), max_size=2))),
+            )
+        )
+    return built
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    roster=rosters(),
+    language=st.sampled_from([*TAGS, "pt", "zh-HK", "und", "sw"]),
+    region=st.sampled_from([*REGIONS, None]),
+    tier=st.sampled_from(TIERS),
+    minute=st.integers(0, 14 * 24 * 60),
+    due_minutes=st.none() | st.integers(0, 600),
+)
+def test_route_agrees_with_a_straightforward_ranking(
+    roster: list[TeamProfile],
+    language: str,
+    region: str | None,
+    tier: Tier,
+    minute: int,
+    due_minutes: int | None,
+) -> None:
+    now = MONDAY + timedelta(minutes=minute)
+    due = None if due_minutes is None else now + timedelta(minutes=due_minutes)
+    facts = CaseFacts(language, region, opened_at=now, tier=tier)
+    expected = reference_route(facts, roster, now, due)
+    assert route(facts, roster, now, first_response_due=due) == expected

@@ -65,9 +65,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("escalation_level", sa.Integer(), nullable=False, server_default="0")
         )
-        batch_op.add_column(
-            sa.Column("handoffs", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("handoffs", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("csat_score", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("csat_comment", sa.Text(), nullable=True))
         batch_op.add_column(
