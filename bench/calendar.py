@@ -76,8 +76,9 @@ def main() -> None:
     between = rate(lambda i: calendar.between(starts[i % n], ends[i % n]), count)
     is_open = rate(lambda i: calendar.is_open(starts[i % n]), count)
     baseline = rate(lambda i: stepping_add(starts[i], deltas[i]), 40)
-    assert all(calendar.add(starts[i], deltas[i]) == stepping_add(starts[i], deltas[i])
-               for i in range(10))  # fmt: skip
+    assert all(
+        calendar.add(starts[i], deltas[i]) == stepping_add(starts[i], deltas[i]) for i in range(10)
+    )
     union = coverage([calendar, Calendar("Asia/Tokyo", WEEKLY), Calendar("Europe/Paris", WEEKLY)])
     union.between(YEAR_START, YEAR_START + timedelta(days=400))
     union_add = rate(lambda i: union.add(starts[i % n], deltas[i % n]), count)

@@ -20,15 +20,51 @@ from routing.model import CaseFacts, Proficiency, RoutingDecision, TeamProfile, 
 from routing.router import route
 
 ZONES = [
-    "Asia/Tokyo", "Asia/Shanghai", "Asia/Taipei", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata",
-    "Asia/Dubai", "Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Istanbul",
-    "Europe/Moscow", "America/New_York", "America/Chicago", "America/Los_Angeles",
-    "America/Sao_Paulo", "America/Mexico_City", "Australia/Sydney", "Asia/Jakarta",
-    "Asia/Bangkok", "Asia/Ho_Chi_Minh", "Africa/Cairo", "Europe/Madrid", "Europe/Rome",
+    "Asia/Tokyo",
+    "Asia/Shanghai",
+    "Asia/Taipei",
+    "Asia/Seoul",
+    "Asia/Singapore",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Istanbul",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "Australia/Sydney",
+    "Asia/Jakarta",
+    "Asia/Bangkok",
+    "Asia/Ho_Chi_Minh",
+    "Africa/Cairo",
+    "Europe/Madrid",
+    "Europe/Rome",
     "Pacific/Auckland",
-]  # fmt: skip
-LANGUAGES = ["en", "zh-Hans", "zh-Hant", "ja", "ko", "es", "pt-BR", "fr", "de", "it", "ru", "ar",
-             "hi", "id", "vi", "th", "tr"]  # fmt: skip
+]
+LANGUAGES = [
+    "en",
+    "zh-Hans",
+    "zh-Hant",
+    "ja",
+    "ko",
+    "es",
+    "pt-BR",
+    "fr",
+    "de",
+    "it",
+    "ru",
+    "ar",
+    "hi",
+    "id",
+    "vi",
+    "th",
+    "tr",
+]
 REGIONS = ["APAC", "EMEA", "NA", "LATAM"]
 LEVELS: list[Proficiency] = ["native", "fluent", "basic"]
 TIERS: list[Tier] = ["standard", "silver", "gold", "diamond"]
@@ -86,10 +122,14 @@ def main() -> None:
     monday = datetime(2026, 11, 23, tzinfo=UTC)
     moments = [monday + timedelta(seconds=rng.randrange(7 * 86_400)) for _ in range(CASES)]
     cases = [
-        CaseFacts(rng.choice([*LANGUAGES, "und"]), rng.choice([*REGIONS, None]), moment,
-                  tier=rng.choice(TIERS))
+        CaseFacts(
+            rng.choice([*LANGUAGES, "und"]),
+            rng.choice([*REGIONS, None]),
+            moment,
+            tier=rng.choice(TIERS),
+        )
         for moment in moments
-    ]  # fmt: skip
+    ]
     in_order = sorted(cases, key=lambda case: case.opened_at)
     outcomes = decide_all(roster, cases)  # also warms the calendars' caches
 
@@ -120,14 +160,20 @@ def main() -> None:
         ("cases in time order:", time_order, sweep_ordered),
         ("random instants:    ", random_time, sweep_random),
     ]:
-        print(f"route, {label} {decision:6.1f} µs/decision over {TEAMS} teams"
-              f" = {decision / sweep_time:.1f}x a bare is_open sweep ({sweep_time:.1f} µs)"
-              f" = {decision * 1e3 / loop_ns:,.0f} reference-loop iterations")  # fmt: skip
+        print(
+            f"route, {label} {decision:6.1f} µs/decision over {TEAMS} teams"
+            f" = {decision / sweep_time:.1f}x a bare is_open sweep ({sweep_time:.1f} µs)"
+            f" = {decision * 1e3 / loop_ns:,.0f} reference-loop iterations"
+        )
     print("target: at most 100 µs/decision")
-    print(f"machine reference: sum(range(10**6)) takes {loop_ns * LOOP / 1e6:.1f} ms here"
-          f" ({loop_ns:.1f} ns per iteration)")  # fmt: skip
-    print(f"mix of {CASES} cases: {len(outcomes) - waits - translations - gaps} on duty,"
-          f" {waits} waits, {translations} translations, {gaps} coverage gaps")  # fmt: skip
+    print(
+        f"machine reference: sum(range(10**6)) takes {loop_ns * LOOP / 1e6:.1f} ms here"
+        f" ({loop_ns:.1f} ns per iteration)"
+    )
+    print(
+        f"mix of {CASES} cases: {len(outcomes) - waits - translations - gaps} on duty,"
+        f" {waits} waits, {translations} translations, {gaps} coverage gaps"
+    )
 
 
 if __name__ == "__main__":

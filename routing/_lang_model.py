@@ -24,15 +24,43 @@ _SMOOTHING = 0.5 / 10_000
 # Candidate languages of each script that statistics must choose between (langdetect codes).
 GROUPS: dict[str, tuple[str, ...]] = {
     "Latn": (
-        "af", "ca", "cs", "cy", "da", "de", "en", "es", "et", "fi", "fr", "hr", "hu", "id",
-        "it", "lt", "lv", "nl", "no", "pl", "pt", "ro", "sk", "sl", "so", "sq", "sv", "sw",
-        "tl", "tr", "vi",
+        "af",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "en",
+        "es",
+        "et",
+        "fi",
+        "fr",
+        "hr",
+        "hu",
+        "id",
+        "it",
+        "lt",
+        "lv",
+        "nl",
+        "no",
+        "pl",
+        "pt",
+        "ro",
+        "sk",
+        "sl",
+        "so",
+        "sq",
+        "sv",
+        "sw",
+        "tl",
+        "tr",
+        "vi",
     ),
     "Cyrl": ("bg", "mk", "ru", "uk"),
     "Arab": ("ar", "fa", "ur"),
     "Deva": ("hi", "mr", "ne"),
     "Hani": ("ja", "zh-cn", "zh-tw"),
-}  # fmt: skip
+}
 
 # wordfreq's name for a langdetect language, where wordfreq has a list for it.
 _WORDFREQ_NAME = {"no": "nb", "hr": "sh", "tl": "fil"}

@@ -35,12 +35,32 @@ UNDETERMINED = Detection("und", 0.0, "Zyyy", "none")
 
 # Scripts that name their language outright.
 _SCRIPT_LANGUAGE = {
-    "Armn": "hy", "Beng": "bn", "Bopo": "zh-Hant", "Ethi": "am", "Geor": "ka", "Grek": "el",
-    "Gujr": "gu", "Guru": "pa", "Hebr": "he", "Khmr": "km", "Knda": "kn", "Laoo": "lo",
-    "Mlym": "ml", "Mong": "mn", "Mymr": "my", "Orya": "or", "Sinh": "si", "Syrc": "syr",
-    "Taml": "ta", "Telu": "te", "Thaa": "dv", "Thai": "th", "Tibt": "bo",
-    "Jpan": "ja", "Kore": "ko",
-}  # fmt: skip
+    "Armn": "hy",
+    "Beng": "bn",
+    "Bopo": "zh-Hant",
+    "Ethi": "am",
+    "Geor": "ka",
+    "Grek": "el",
+    "Gujr": "gu",
+    "Guru": "pa",
+    "Hebr": "he",
+    "Khmr": "km",
+    "Knda": "kn",
+    "Laoo": "lo",
+    "Mlym": "ml",
+    "Mong": "mn",
+    "Mymr": "my",
+    "Orya": "or",
+    "Sinh": "si",
+    "Syrc": "syr",
+    "Taml": "ta",
+    "Telu": "te",
+    "Thaa": "dv",
+    "Thai": "th",
+    "Tibt": "bo",
+    "Jpan": "ja",
+    "Kore": "ko",
+}
 # Hint languages spelled differently from langdetect's codes.
 _HINT_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "fil": "tl"}
 _TRADITIONAL_REGIONS = frozenset({"TW", "HK", "MO"})

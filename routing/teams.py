@@ -28,10 +28,23 @@ from routing.model import TIERS, Proficiency, Shift, TeamProfile, TeamSpec, Tier
 PROFICIENCIES: tuple[Proficiency, ...] = ("native", "fluent", "basic")
 FIELDS = frozenset(
     {
-        "key", "name", "region", "timezone", "country", "subdivision", "seats", "serves",
-        "tiers", "languages", "holidays", "webhook_url", "lead_email", "weekly", "overrides",
+        "key",
+        "name",
+        "region",
+        "timezone",
+        "country",
+        "subdivision",
+        "seats",
+        "serves",
+        "tiers",
+        "languages",
+        "holidays",
+        "webhook_url",
+        "lead_email",
+        "weekly",
+        "overrides",
     }
-)  # fmt: skip
+)
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TAG = re.compile(r"([a-zA-Z]{2,3})(?:-([a-zA-Z]{4}))?(?:-([a-zA-Z]{2}|\d{3}))?")
 _TOML_LINE = re.compile(r"at line (\d+)")

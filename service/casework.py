@@ -190,7 +190,7 @@ def apply(case: Case, action: Action) -> str:
     return previous
 
 
-def _event(
+def record_event(
     session: AsyncSession,
     case: Case,
     kind: str,
@@ -218,7 +218,7 @@ async def claim(session: AsyncSession, case: Case, now: datetime, *, agent: str)
     previous = apply(case, "claim")
     case.claimed_by = agent
     case.updated_at = now
-    _event(session, case, "claimed", agent, now, previous_status=previous)
+    record_event(session, case, "claimed", agent, now, previous_status=previous)
 
 
 async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str, body: str) -> None:
@@ -232,7 +232,9 @@ async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str,
     entry = Reply(case_id=case.id, at=now, author=agent, team_key=case.team_key, body=body)
     session.add(entry)
     await session.flush()
-    _event(session, case, "reply", agent, now, visible=True, reply_id=entry.id, team=case.team_key)
+    record_event(
+        session, case, "reply", agent, now, visible=True, reply_id=entry.id, team=case.team_key
+    )
     session.add(
         OutboxMessage(
             task="email_customer",
@@ -255,8 +257,17 @@ async def set_status(
         _, profiles = await router_view(session)
         resume_clocks(case, case_calendar(case, profiles), now)
     case.updated_at = now
-    _event(session, case, "status_changed", agent, now, visible=True, status=status,
-           previous_status=previous, note=note)  # fmt: skip
+    record_event(
+        session,
+        case,
+        "status_changed",
+        agent,
+        now,
+        visible=True,
+        status=status,
+        previous_status=previous,
+        note=note,
+    )
 
 
 async def resolve(
@@ -268,8 +279,17 @@ async def resolve(
     case.updated_at = now
     _, profiles = await router_view(session)
     follow_up = feedback_due(now, case_calendar(case, profiles))
-    _event(session, case, "resolved", agent, now, visible=True, previous_status=previous,
-           summary=summary, feedback_due=follow_up.isoformat())  # fmt: skip
+    record_event(
+        session,
+        case,
+        "resolved",
+        agent,
+        now,
+        visible=True,
+        previous_status=previous,
+        summary=summary,
+        feedback_due=follow_up.isoformat(),
+    )
     for kind, when in (("resolution", now), ("feedback", follow_up)):
         session.add(
             OutboxMessage(

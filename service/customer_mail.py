@@ -15,9 +15,14 @@ def status_url(case: Case, base_url: str, secret_key: str) -> str:
 
 
 async def render(
-    session: AsyncSession, case: Case, kind: str, payload: dict[str, object], *,
-    base_url: str, secret_key: str,
-) -> messages.Email | None:  # fmt: skip
+    session: AsyncSession,
+    case: Case,
+    kind: str,
+    payload: dict[str, object],
+    *,
+    base_url: str,
+    secret_key: str,
+) -> messages.Email | None:
     """The e-mail of `kind` for `case`; None when there is nothing to send any more."""
     url = status_url(case, base_url, secret_key)
     team = await session.get(Team, case.team_key) if case.team_key else None
@@ -25,18 +30,25 @@ async def render(
     locale = case.reply_locale
     if kind == "acknowledgement":
         return messages.acknowledgement_email(
-            locale, reference=case.reference, team_name=team_name, due=case.first_response_due,
-            timezone=case.customer_timezone, status_url=url,
+            locale,
+            reference=case.reference,
+            team_name=team_name,
+            due=case.first_response_due,
+            timezone=case.customer_timezone,
+            status_url=url,
             waiting=team is None or case.waiting_until is not None,
-        )  # fmt: skip
+        )
     if kind == "reply":
         reply = await session.scalar(select(Reply).where(Reply.id == payload.get("reply_id")))
         if reply is None:
             return None
         return messages.reply_email(
-            locale, reference=case.reference, team_name=team_name, body=reply.body,
+            locale,
+            reference=case.reference,
+            team_name=team_name,
+            body=reply.body,
             status_url=url,
-        )  # fmt: skip
+        )
     if kind == "resolution":
         return messages.resolution_email(locale, reference=case.reference, survey_url=url)
     if kind == "feedback":

@@ -24,10 +24,21 @@ from service.teams import router_view
 
 EVENTS = cast(Table, CaseEvent.__table__)
 _COLUMNS = (
-    Case.id, Case.team_key, Case.language, Case.region, Case.tier, Case.severity,
-    Case.category, Case.status, Case.claimed_by, Case.created_at, Case.first_response_due,
-    Case.resolution_due, Case.first_responded_at, Case.coverage_gap,
-)  # fmt: skip
+    Case.id,
+    Case.team_key,
+    Case.language,
+    Case.region,
+    Case.tier,
+    Case.severity,
+    Case.category,
+    Case.status,
+    Case.claimed_by,
+    Case.created_at,
+    Case.first_response_due,
+    Case.resolution_due,
+    Case.first_responded_at,
+    Case.coverage_gap,
+)
 
 
 @dataclass

@@ -26,9 +26,24 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 SUPPORTED: tuple[str, ...] = (
-    "en", "zh_Hans", "zh_Hant", "ja", "ko", "es", "pt_BR", "fr", "de",
-    "it", "ru", "ar", "hi", "id", "vi", "th", "tr",
-)  # fmt: skip
+    "en",
+    "zh_Hans",
+    "zh_Hant",
+    "ja",
+    "ko",
+    "es",
+    "pt_BR",
+    "fr",
+    "de",
+    "it",
+    "ru",
+    "ar",
+    "hi",
+    "id",
+    "vi",
+    "th",
+    "tr",
+)
 DEFAULT_LOCALE = "en"
 DOMAIN = "messages"
 LOCALES_DIR_ENV = "MERIDIAN_LOCALES_DIR"

@@ -24,7 +24,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.casework import _event, apply, find_case
+from service.casework import apply, find_case, record_event
 from service.db.models import Case, OutboxMessage, Reply, TaskRun
 from service.intake import file_case
 from service.mail.inbound import REFERENCE_PATTERN, InboundEmail, InvalidEmail, parse_inbound
@@ -49,10 +49,23 @@ _REPLY_PREFIXES = re.compile(
 # another language to the customer's text (and so to language detection).
 _GENERIC_SUBJECTS = frozenset(
     {
-        "complaint", "help", "support", "question", "problem", "issue", "hello", "hi",
-        "feedback", "contact", "enquiry", "inquiry", "request", "no subject", "(no subject)",
+        "complaint",
+        "help",
+        "support",
+        "question",
+        "problem",
+        "issue",
+        "hello",
+        "hi",
+        "feedback",
+        "contact",
+        "enquiry",
+        "inquiry",
+        "request",
+        "no subject",
+        "(no subject)",
     }
-)  # fmt: skip
+)
 
 
 class InboundOutcome(msgspec.Struct):
@@ -223,7 +236,7 @@ async def add_customer_reply(
     session.add(reply)
     await session.flush()
     # Not customer-visible yet: the timeline has no wording for "customer_reply" so far.
-    _event(
+    record_event(
         session,
         case,
         "customer_reply",

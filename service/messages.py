@@ -19,15 +19,31 @@ from service.i18n import (
 )
 
 STATUSES: tuple[str, ...] = (
-    "received", "routed", "in_progress", "waiting_on_customer", "resolved", "closed",
-)  # fmt: skip
+    "received",
+    "routed",
+    "in_progress",
+    "waiting_on_customer",
+    "resolved",
+    "closed",
+)
 TIMELINE_KINDS: tuple[str, ...] = (
-    "received", "routed", "reply", "status_changed", "handed_off", "resolved",
-)  # fmt: skip
+    "received",
+    "routed",
+    "reply",
+    "status_changed",
+    "handed_off",
+    "resolved",
+)
 ERROR_CODES: tuple[str, ...] = (
-    "text_required", "text_too_long", "invalid_email", "invalid_timezone",
-    "invalid_locale", "body_too_large", "not_found", "rate_limited",
-)  # fmt: skip
+    "text_required",
+    "text_too_long",
+    "invalid_email",
+    "invalid_timezone",
+    "invalid_locale",
+    "body_too_large",
+    "not_found",
+    "rate_limited",
+)
 
 
 def _catalog(locale: str) -> NullTranslations:

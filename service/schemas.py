@@ -154,6 +154,11 @@ class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
     note: str | None = None
 
 
+class LanguageRequest(msgspec.Struct, forbid_unknown_fields=True):
+    language: str
+    agent: str
+
+
 class ResolveRequest(msgspec.Struct, forbid_unknown_fields=True):
     agent: str
     summary: str | None = None

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.casework import _event, find_case, not_found
+from service.casework import find_case, not_found, record_event
 from service.db.models import Case
 from service.problems import Problem
 from service.references import may_view
@@ -68,8 +68,14 @@ async def answer_survey(
         replaced = case.csat_score is not None
         case.csat_score, case.csat_comment, case.csat_at = answer.score, comment, now
         case.updated_at = now
-        _event(
-            session, case, "survey", "customer", now,
-            score=answer.score, comment=comment, replaced=replaced,
-        )  # fmt: skip
+        record_event(
+            session,
+            case,
+            "survey",
+            "customer",
+            now,
+            score=answer.score,
+            comment=comment,
+            replaced=replaced,
+        )
     return SurveyRecorded(reference=case.reference, score=answer.score, comment=comment, at=now)

@@ -119,20 +119,35 @@ async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
         settings: Settings = ctx["settings"]
         kind = message.payload["kind"]
         email = await customer_mail.render(
-            session, case, kind, message.payload,
-            base_url=settings.public_base_url, secret_key=settings.secret_key,
-        )  # fmt: skip
+            session,
+            case,
+            kind,
+            message.payload,
+            base_url=settings.public_base_url,
+            secret_key=settings.secret_key,
+        )
         if email is None:
             return {"kind": kind, "reference": case.reference, "sent": "skipped"}
         smtp: SmtpSettings | None = ctx.get("smtp")
         if smtp is None:
-            return {"kind": kind, "reference": case.reference, "sent": "log",
-                    "subject": email.subject, "lang": email.lang}  # fmt: skip
+            return {
+                "kind": kind,
+                "reference": case.reference,
+                "sent": "log",
+                "subject": email.subject,
+                "lang": email.lang,
+            }
         mime = build_message(
-            to=case.contact_email, subject=email.subject, text=email.text, html=email.html,
-            lang=email.lang, direction=email.direction, idempotency_key=f"outbox-{message.id}",
-            reply_to_reference=case.reference, sender=smtp.sender,
-        )  # fmt: skip
+            to=case.contact_email,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            lang=email.lang,
+            direction=email.direction,
+            idempotency_key=f"outbox-{message.id}",
+            reply_to_reference=case.reference,
+            sender=smtp.sender,
+        )
         try:
             await send(smtp, mime)
         except Exception as exc:  # SMTP errors of any kind: try again later
@@ -145,10 +160,20 @@ async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
 
 async def handoff_team(ctx: dict[str, Any], team: str, shift_end: str) -> int:
     """At a team's shift end: hand its open cases to the teams on duty."""
-    report = await hand_off(ctx["sessions"], now=max(_now(), datetime.fromisoformat(shift_end)),
-                            team=team)  # fmt: skip
-    log.info(json.dumps({"event": "handoff", "team": team, "moved": report.moved,
-                         "gaps": report.gaps, "to": report.by_team}))  # fmt: skip
+    report = await hand_off(
+        ctx["sessions"], now=max(_now(), datetime.fromisoformat(shift_end)), team=team
+    )
+    log.info(
+        json.dumps(
+            {
+                "event": "handoff",
+                "team": team,
+                "moved": report.moved,
+                "gaps": report.gaps,
+                "to": report.by_team,
+            }
+        )
+    )
     return report.moved
 
 
@@ -173,9 +198,12 @@ async def schedule_handoffs(ctx: dict[str, Any]) -> int:
         except ValueError:  # open round the clock
             continue
         job = await ctx["redis"].enqueue_job(
-            "handoff_team", team.key, shift_end.isoformat(),
-            _job_id=f"handoff:{team.key}:{shift_end.isoformat()}", _defer_until=shift_end,
-        )  # fmt: skip
+            "handoff_team",
+            team.key,
+            shift_end.isoformat(),
+            _job_id=f"handoff:{team.key}:{shift_end.isoformat()}",
+            _defer_until=shift_end,
+        )
         scheduled += job is not None
     return scheduled
 

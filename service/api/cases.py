@@ -12,7 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service import casework
+from service import casework, language_override
 from service.api.deps import caller_of, ensure_owner, now_of, require_json, sessions_of
 from service.db.models import Case
 from service.intake import file_case, intake_response
@@ -25,6 +25,7 @@ from service.schemas import (
     ClaimRequest,
     IntakeRequest,
     IntakeResponse,
+    LanguageRequest,
     ReplyRequest,
     ResolveRequest,
     StatusRequest,
@@ -156,6 +157,24 @@ class CaseController(Controller):
         data: JSONBody[StatusRequest],
     ) -> CaseChanged:
         action = partial(casework.set_status, status=data.status, agent=data.agent, note=data.note)
+        return await self._act(request, reference, action)
+
+    @post(
+        "/{reference:str}/language",
+        status_code=HTTP_200_OK,
+        guards=[require_json],
+        operation_id="overrideCaseLanguage",
+        summary="Correct the language of a case; an open case is routed again",
+    )
+    async def override_language(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: JSONBody[LanguageRequest],
+    ) -> CaseChanged:
+        action = partial(
+            language_override.override_language, language=data.language, agent=data.agent
+        )
         return await self._act(request, reference, action)
 
     @post(

@@ -362,11 +362,32 @@ class _HtmlText(HTMLParser):
 
     BLOCKS = frozenset(
         {
-            "address", "article", "br", "dd", "div", "dl", "dt", "footer", "h1", "h2", "h3",
-            "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tr",
+            "address",
+            "article",
+            "br",
+            "dd",
+            "div",
+            "dl",
+            "dt",
+            "footer",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "header",
+            "hr",
+            "li",
+            "ol",
+            "p",
+            "pre",
+            "section",
+            "table",
+            "tr",
             "ul",
         }
-    )  # fmt: skip
+    )
     HIDDEN = frozenset({"blockquote", "head", "script", "style", "template", "title"})
 
     def __init__(self) -> None:

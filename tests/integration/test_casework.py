@@ -129,3 +129,41 @@ async def test_empty_reply_is_422(client: Client, team_keys: dict[str, str]) -> 
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
+
+
+async def test_language_override_is_audited_and_reroutes(
+    client: Client, team_keys: dict[str, str]
+) -> None:
+    # Tuesday 03:00 UTC, a customer in Japan: no German speaker is on duty (the case waits for
+    # one); Tokyo, serving Japan, is on duty.
+    filed = await file(client, timezone="Asia/Tokyo")
+    assert filed["team"] in ("dublin", "vip-desk")
+    ref, key = filed["reference"], {"X-Api-Key": team_keys[filed["team"]]}
+
+    changed = await client.post(
+        f"/api/v1/cases/{ref}/language", json={"language": "ja", "agent": "aoife"}, headers=key
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["team"] == "tokyo" and changed.json()["status"] == "routed"
+
+    detail = (
+        await client.get(f"/api/v1/cases/{ref}/detail", headers={"X-Ops-Key": OPS_KEY})
+    ).json()
+    assert (detail["language"], detail["language_decided_by"], detail["reply_locale"]) == (
+        "ja",
+        "override",
+        "ja",
+    )
+    kinds = [e["kind"] for e in detail["events"]]
+    assert kinds[-2:] == ["language_overridden", "handed_off"]
+    assert detail["events"][-2]["data"]["previous"] == "de"
+
+    tokyo = {"X-Api-Key": team_keys["tokyo"]}
+    same = await client.post(
+        f"/api/v1/cases/{ref}/language", json={"language": "ja", "agent": "yui"}, headers=tokyo
+    )
+    assert same.status_code == 409
+    bogus = await client.post(
+        f"/api/v1/cases/{ref}/language", json={"language": "xx-!!", "agent": "yui"}, headers=tokyo
+    )
+    assert bogus.status_code == 422 and bogus.json()["errors"][0]["field"] == "language"

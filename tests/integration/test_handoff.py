@@ -17,8 +17,12 @@ from service.handoff import hand_off
 SHIFT_END = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
-async def _seed(sessions: async_sessionmaker[AsyncSession], count: int, team: str,
-                languages: tuple[str, ...] = ("en",)) -> None:  # fmt: skip
+async def _seed(
+    sessions: async_sessionmaker[AsyncSession],
+    count: int,
+    team: str,
+    languages: tuple[str, ...] = ("en",),
+) -> None:
     async with sessions() as session, session.begin():
         await insert_open_cases(session, count, team, SHIFT_END, languages=languages)
 

@@ -40,18 +40,25 @@ async def test_intake_survives_a_redis_outage_and_the_backlog_drains_exactly_onc
     sessions: async_sessionmaker[AsyncSession], database_url: str, clock: Clock, tmp_path: Path
 ) -> None:
     redis = EmbeddedRedis(tmp_path / "redis").start()
-    settings = Settings(database_url=database_url, redis_url=redis.url, secret_key="k",
-                        webhook_secret="w", outbox_poll_seconds=0.1)  # fmt: skip
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis.url,
+        secret_key="k",
+        webhook_secret="w",
+        outbox_poll_seconds=0.1,
+    )
     app = create_app(settings, clock=clock)
     body = {"text": "The delivery is two weeks late.", "contact": {"email": "a@example.com"}}
     try:
         async with AsyncTestClient(app=app) as client:
-            statuses = [(await client.post("/api/v1/cases", json=body)).status_code
-                         for _ in range(5)]  # fmt: skip
+            statuses = [
+                (await client.post("/api/v1/cases", json=body)).status_code for _ in range(5)
+            ]
             assert await _wait_for(lambda: _is_zero(sessions))
             redis.stop()
-            statuses += [(await client.post("/api/v1/cases", json=body)).status_code
-                          for _ in range(5)]  # fmt: skip
+            statuses += [
+                (await client.post("/api/v1/cases", json=body)).status_code for _ in range(5)
+            ]
             await asyncio.sleep(0.5)  # the drainer tries, fails and keeps the rows
             assert await _pending(sessions) == 10  # acknowledgement + notification per case
             health = (await client.get("/health")).json()

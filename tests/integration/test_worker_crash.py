@@ -71,8 +71,11 @@ async def _books(url: str) -> tuple[dict[str, int], int, int]:
     """(cases per owner, handoff events, cases whose event count differs from their handoffs)"""
     engine = create_engine(url)
     async with session_factory(engine)() as session:
-        owners = dict((await session.execute(
-            select(Case.team_key, func.count()).group_by(Case.team_key))).all())  # fmt: skip
+        owners = dict(
+            (
+                await session.execute(select(Case.team_key, func.count()).group_by(Case.team_key))
+            ).all()
+        )
         events = await session.scalar(select(func.count()).where(CaseEvent.kind == "handed_off"))
         mismatched = await _mismatched(session)
     await engine.dispose()
@@ -89,12 +92,16 @@ async def _mismatched(session: AsyncSession) -> int:
 
 
 def _worker(url: str, redis_url: str, var: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, MERIDIAN_DATABASE_URL=url, REDIS_URL=redis_url,
-               MERIDIAN_VAR_DIR=str(var))  # fmt: skip
+    env = dict(
+        os.environ, MERIDIAN_DATABASE_URL=url, REDIS_URL=redis_url, MERIDIAN_VAR_DIR=str(var)
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "arq", "workers.settings.WorkerSettings"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture

@@ -30,8 +30,11 @@ def local(zone: str, *parts: int) -> datetime:
 
 
 NEW_YORK, LONDON, SYDNEY, SAO_PAULO = (
-    "America/New_York", "Europe/London", "Australia/Sydney", "America/Sao_Paulo",
-)  # fmt: skip
+    "America/New_York",
+    "Europe/London",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+)
 DST_WINDOWS = [
     # zone, local day of the window, window, expected UTC open and close ("" = empty window)
     (NEW_YORK, "2026-03-08", "02:30", "06:00", "2026-03-08 07:00", "2026-03-08 10:00"),
@@ -79,8 +82,11 @@ def test_windows_on_dst_days(
 
 
 def test_overnight_window_on_holiday_eve_keeps_its_morning() -> None:
-    calendar = Calendar("Europe/London", {"thu": [("22:00", "02:00")], "fri": [("22:00", "02:00")]},
-                        holidays=[date(2026, 12, 25)])  # fmt: skip
+    calendar = Calendar(
+        "Europe/London",
+        {"thu": [("22:00", "02:00")], "fri": [("22:00", "02:00")]},
+        holidays=[date(2026, 12, 25)],
+    )
     assert calendar.is_open(local("Europe/London", 2026, 12, 25, 1, 59))
     assert not calendar.is_open(local("Europe/London", 2026, 12, 25, 2))
     assert not calendar.is_open(local("Europe/London", 2026, 12, 25, 23))
@@ -216,9 +222,14 @@ def test_naive_datetimes_are_rejected() -> None:
 
 @pytest.mark.parametrize(
     ("start", "end", "minutes"),
-    [("09:00", "17:00", 480), ("22:00", "02:00", 240), ("00:00", "00:00", 1440),
-     ("18:00", "24:00", 360), ("09:00", "09:00", 1440)],
-)  # fmt: skip
+    [
+        ("09:00", "17:00", 480),
+        ("22:00", "02:00", 240),
+        ("00:00", "00:00", 1440),
+        ("18:00", "24:00", 360),
+        ("09:00", "09:00", 1440),
+    ],
+)
 def test_window_lengths(start: str, end: str, minutes: int) -> None:
     assert parse_window(start, end).minutes == minutes
 

@@ -6,8 +6,25 @@ import pytest
 
 from routing.classify import DEFAULT_RULES, classify, parse_rules, rule_languages
 
-SHIPPED_LANGUAGES = ("en", "zh-Hans", "zh-Hant", "ja", "ko", "es", "pt", "fr", "de", "it", "ru",
-                     "ar", "hi", "id", "vi", "th", "tr")  # fmt: skip
+SHIPPED_LANGUAGES = (
+    "en",
+    "zh-Hans",
+    "zh-Hant",
+    "ja",
+    "ko",
+    "es",
+    "pt",
+    "fr",
+    "de",
+    "it",
+    "ru",
+    "ar",
+    "hi",
+    "id",
+    "vi",
+    "th",
+    "tr",
+)
 
 
 def test_rules_cover_the_shipped_languages_for_every_rule() -> None:

@@ -12,11 +12,23 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Tuesday
 
 
-def team(key: str, zone: str, hours: tuple[str, str], languages: dict[str, str],
-         region: str = "EMEA", open_cases: int = 0) -> TeamProfile:  # fmt: skip
+def team(
+    key: str,
+    zone: str,
+    hours: tuple[str, str],
+    languages: dict[str, str],
+    region: str = "EMEA",
+    open_cases: int = 0,
+) -> TeamProfile:
     calendar = Calendar(zone, {day: [hours] for day in WEEKDAYS})
-    return TeamProfile(key=key, region=region, languages=languages, calendar=calendar,  # type: ignore[arg-type]
-                       seats=1, open_cases=open_cases)  # fmt: skip
+    return TeamProfile(
+        key=key,
+        region=region,
+        languages=languages,
+        calendar=calendar,  # type: ignore[arg-type]
+        seats=1,
+        open_cases=open_cases,
+    )
 
 
 def case(number: int, owner: str = "shanghai", language: str = "en") -> OpenCase:

@@ -40,19 +40,50 @@ def team(
     )
 
 
-TOKYO = team("tokyo", "APAC", {"ja": "native", "en": "fluent"}, "Asia/Tokyo", ("09:00", "18:00"),
-             serves=("APAC",))  # fmt: skip
-SHANGHAI = team("shanghai", "APAC", {"zh-Hans": "native", "en": "fluent"}, "Asia/Shanghai",
-                ("09:00", "18:00"), serves=("APAC",))  # fmt: skip
-TAIPEI = team("taipei", "APAC", {"zh-Hant": "native", "en": "basic"}, "Asia/Taipei",
-              ("10:00", "19:00"), serves=("APAC",), open_cases=3)  # fmt: skip
+TOKYO = team(
+    "tokyo",
+    "APAC",
+    {"ja": "native", "en": "fluent"},
+    "Asia/Tokyo",
+    ("09:00", "18:00"),
+    serves=("APAC",),
+)
+SHANGHAI = team(
+    "shanghai",
+    "APAC",
+    {"zh-Hans": "native", "en": "fluent"},
+    "Asia/Shanghai",
+    ("09:00", "18:00"),
+    serves=("APAC",),
+)
+TAIPEI = team(
+    "taipei",
+    "APAC",
+    {"zh-Hant": "native", "en": "basic"},
+    "Asia/Taipei",
+    ("10:00", "19:00"),
+    serves=("APAC",),
+    open_cases=3,
+)
 SYDNEY = team("sydney", "APAC", {"en": "native"}, "Australia/Sydney", serves=("APAC",))
 LONDON = team("london", "EMEA", {"en": "native", "fr": "fluent"}, "Europe/London")
 PARIS = team("paris", "EMEA", {"fr": "native", "en": "fluent"}, "Europe/Paris", serves=("EMEA",))
-GOLD_DESK = team("gold-desk", "EMEA", {"en": "native"}, "Europe/London", ("08:00", "20:00"),
-                 tiers=("gold", "diamond"))  # fmt: skip
-SAO_PAULO = team("sao-paulo", "LATAM", {"pt-BR": "native", "es": "fluent", "en": "basic"},
-                 "America/Sao_Paulo", ("09:00", "18:00"), serves=("LATAM",))  # fmt: skip
+GOLD_DESK = team(
+    "gold-desk",
+    "EMEA",
+    {"en": "native"},
+    "Europe/London",
+    ("08:00", "20:00"),
+    tiers=("gold", "diamond"),
+)
+SAO_PAULO = team(
+    "sao-paulo",
+    "LATAM",
+    {"pt-BR": "native", "es": "fluent", "en": "basic"},
+    "America/Sao_Paulo",
+    ("09:00", "18:00"),
+    serves=("LATAM",),
+)
 DUBLIN_24H = team("dublin", "EMEA", {"en": "native"}, "Europe/Dublin", ("00:00", "00:00"))
 ALL = [TOKYO, SHANGHAI, TAIPEI, SYDNEY, LONDON, PARIS, GOLD_DESK, SAO_PAULO]
 
@@ -224,9 +255,17 @@ def test_decisions_do_not_depend_on_team_order() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "key"),
-    [("pt-BR", "pt"), ("PT", "pt"), ("zh", "zh-hans"), ("zh-CN", "zh-hans"),
-     ("zh-TW", "zh-hant"), ("zh-Hant-HK", "zh-hant"), ("zh_HK", "zh-hant"), ("und", "und")],
-)  # fmt: skip
+    [
+        ("pt-BR", "pt"),
+        ("PT", "pt"),
+        ("zh", "zh-hans"),
+        ("zh-CN", "zh-hans"),
+        ("zh-TW", "zh-hant"),
+        ("zh-Hant-HK", "zh-hant"),
+        ("zh_HK", "zh-hant"),
+        ("und", "und"),
+    ],
+)
 def test_language_keys(tag: str, key: str) -> None:
     assert language_key(tag) == key
 

@@ -191,9 +191,17 @@ def test_profile_carries_load_and_sets() -> None:
 
 @pytest.mark.parametrize(
     ("tag", "expected"),
-    [("zh-hant", "zh-Hant"), ("PT-br", "pt-BR"), ("en", "en"), ("es-419", "es-419"),
-     ("und", None), ("xx", None), ("e1", None), ("zh_Hant", None)],
-)  # fmt: skip
+    [
+        ("zh-hant", "zh-Hant"),
+        ("PT-br", "pt-BR"),
+        ("en", "en"),
+        ("es-419", "es-419"),
+        ("und", None),
+        ("xx", None),
+        ("e1", None),
+        ("zh_Hant", None),
+    ],
+)
 def test_canonical_tags(tag: str, expected: str | None) -> None:
     assert canonical_tag(tag) == expected
 
