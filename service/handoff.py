@@ -49,25 +49,36 @@ class HandoffReport:
     by_team: dict[str, int] = field(default_factory=dict)
 
 
-def _open_case(row: Any) -> OpenCase:
-    return OpenCase(
-        case_id=row.id,
-        team=row.team_key,
-        facts=CaseFacts(
-            language=row.language,
-            region=row.region,
-            opened_at=row.created_at,
-            tier=row.tier,
-            severity=row.severity,
-            category=row.category,
-            current_team=row.team_key,
-        ),
-        status=row.status,
-        claimed_by=row.claimed_by,
-        first_response_due=row.first_response_due,
-        resolution_due=row.resolution_due,
-        first_responded_at=row.first_responded_at,
-    )
+def _open_cases(rows: Sequence[Any]) -> list[OpenCase]:
+    """Rows as the planner sees them; cases with the same routing facts share one CaseFacts."""
+    shared: dict[tuple[Any, ...], CaseFacts] = {}
+    cases = []
+    for row in rows:
+        key = (row.language, row.region, row.tier, row.severity, row.category, row.team_key)
+        facts = shared.get(key)
+        if facts is None:
+            facts = shared[key] = CaseFacts(
+                language=row.language,
+                region=row.region,
+                opened_at=row.created_at,  # not a routing fact: the first case's will do
+                tier=row.tier,
+                severity=row.severity,
+                category=row.category,
+                current_team=row.team_key,
+            )
+        cases.append(
+            OpenCase(
+                row.id,
+                row.team_key,
+                facts,
+                row.status,
+                row.claimed_by,
+                row.first_response_due,
+                row.resolution_due,
+                row.first_responded_at,
+            )
+        )
+    return cases
 
 
 async def hand_off(
@@ -97,7 +108,7 @@ async def hand_off(
                     break
                 last_id = rows[-1].id
                 flagged = {row.id for row in rows if row.coverage_gap}
-                plans = plan_handoffs([_open_case(row) for row in rows], profiles, now)
+                plans = plan_handoffs(_open_cases(rows), profiles, now)
                 await _apply(session, plans, flagged, now, report)
                 profiles = _with_moves(profiles, plans)
                 report.batches += 1
