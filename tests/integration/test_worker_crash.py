@@ -82,6 +82,23 @@ async def _books(url: str) -> tuple[dict[str, int], int, int]:
     return owners, int(events or 0), mismatched
 
 
+async def _moved(url: str) -> int:
+    """Cheap progress probe: handoff events written so far."""
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        moved = await session.scalar(select(func.count()).where(CaseEvent.kind == "handed_off"))
+    await engine.dispose()
+    return int(moved or 0)
+
+
+async def _still_closed(url: str) -> int:
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        left = await session.scalar(select(func.count()).where(Case.team_key == "closed"))
+    await engine.dispose()
+    return int(left or 0)
+
+
 async def _mismatched(session: AsyncSession) -> int:
     query = text(
         "SELECT count(*) FROM cases c WHERE c.handoffs <> (SELECT count(*) FROM case_events e"
@@ -118,10 +135,7 @@ def test_sigkill_mid_handoff_then_restart_leaves_every_case_owned_once(
     worker = _worker(crash_database, redis_url, tmp_path)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            _, moved, _ = run_async(_books(crash_database))
-            if moved:
-                break
+        while time.monotonic() < deadline and not run_async(_moved(crash_database)):
             time.sleep(0.02)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
@@ -135,7 +149,7 @@ def test_sigkill_mid_handoff_then_restart_leaves_every_case_owned_once(
     restarted = _worker(crash_database, redis_url, tmp_path)
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and run_async(_books(crash_database))[0].get("closed"):
+        while time.monotonic() < deadline and run_async(_still_closed(crash_database)):
             time.sleep(0.2)
     finally:
         restarted.send_signal(signal.SIGTERM)
