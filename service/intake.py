@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -206,104 +207,69 @@ def _record_intake(
     now: datetime,
 ) -> None:
     """Audit events and outbox rows of a new case, in the intake transaction."""
-    add = session.add
-    add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            kind="received",
-            actor="customer",
-            customer_visible=True,
-            data={"channel": case.channel},
-        )
-    )
-    add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            kind="detected",
-            actor="meridian",
-            data={
-                "language": case.language,
-                "confidence": case.language_confidence,
-                "script": case.script,
-                "decided_by": case.language_decided_by,
-                "runner_up": case.language_runner_up,
-                "hints": detection_tags,
-                "reply_locale": case.reply_locale,
-                "locale_fallback_from": case.locale_fallback_from,
-                "country": case.country,
-                "region": case.region,
-                "region_signal": case.region_signal,
-            },
-        )
-    )
-    add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            kind="classified",
-            actor="meridian",
-            data={
-                "category": case.category,
-                "category_rule": case.category_rule,
-                "severity": case.severity,
-                "severity_rule": case.severity_rule,
-            },
-        )
-    )
-    add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            kind="routed",
-            actor="meridian",
-            customer_visible=case.team_key is not None,
-            data={
-                "team": case.team_key,
-                "reason": decision.reason,
-                "alternatives": [{"team": a.team, "why": a.why} for a in decision.alternatives],
-                "needs_translation": decision.needs_translation,
-                "coverage_gap": decision.coverage_gap,
-                "wait_until": decision.wait_until.isoformat() if decision.wait_until else None,
-            },
-        )
-    )
-    add(
-        OutboxMessage(
-            task="email_customer",
-            created_at=now,
-            available_at=now,
-            payload={"case_id": case.id, "kind": "acknowledgement"},
-        )
-    )
-    if case.team_key:
-        add(
-            OutboxMessage(
-                task="notify_team",
-                created_at=now,
-                available_at=now,
-                payload={"case_id": case.id, "team": case.team_key, "event": "new_case"},
-            )
-        )
-    if escalate:
-        add(
+
+    def event(kind: str, actor: str, data: dict[str, Any], *, visible: bool = False) -> None:
+        session.add(
             CaseEvent(
-                case_id=case.id,
-                at=now,
-                kind="escalated",
-                actor="meridian",
-                data={"why": f"serious complaint ({case.severity_rule})"},
+                case_id=case.id, at=now, kind=kind, actor=actor, customer_visible=visible, data=data
             )
         )
-        add(
+
+    def outbox(task: str, **payload: Any) -> None:
+        session.add(
             OutboxMessage(
-                task="escalate",
-                created_at=now,
-                available_at=now,
-                payload={"case_id": case.id, "why": "serious-at-intake"},
+                task=task, created_at=now, available_at=now, payload={"case_id": case.id, **payload}
             )
         )
+
+    event("received", "customer", {"channel": case.channel}, visible=True)
+    event(
+        "detected",
+        "meridian",
+        {
+            "language": case.language,
+            "confidence": case.language_confidence,
+            "script": case.script,
+            "decided_by": case.language_decided_by,
+            "runner_up": case.language_runner_up,
+            "hints": detection_tags,
+            "reply_locale": case.reply_locale,
+            "locale_fallback_from": case.locale_fallback_from,
+            "country": case.country,
+            "region": case.region,
+            "region_signal": case.region_signal,
+        },
+    )
+    event(
+        "classified",
+        "meridian",
+        {
+            "category": case.category,
+            "category_rule": case.category_rule,
+            "severity": case.severity,
+            "severity_rule": case.severity_rule,
+        },
+    )
+    event(
+        "routed",
+        "meridian",
+        {
+            "team": case.team_key,
+            "reason": decision.reason,
+            "alternatives": [{"team": a.team, "why": a.why} for a in decision.alternatives],
+            "needs_translation": decision.needs_translation,
+            "coverage_gap": decision.coverage_gap,
+            "wait_until": decision.wait_until.isoformat() if decision.wait_until else None,
+        },
+        visible=case.team_key is not None,
+    )
+    outbox("email_customer", kind="acknowledgement")
+    if case.team_key:
+        outbox("notify_team", team=case.team_key, event="new_case")
+    if escalate:
+        why = f"serious complaint ({case.severity_rule})"
+        event("escalated", "meridian", {"why": why})
+        outbox("escalate", team=case.team_key, why=why)
 
 
 def intake_response(filed: Filed, base_url: str) -> IntakeResponse:

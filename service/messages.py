@@ -18,14 +18,6 @@ from service.i18n import (
     translations,
 )
 
-STATUSES: tuple[str, ...] = (
-    "received",
-    "routed",
-    "in_progress",
-    "waiting_on_customer",
-    "resolved",
-    "closed",
-)
 TIMELINE_KINDS: tuple[str, ...] = (
     "received",
     "routed",

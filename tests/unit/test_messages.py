@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import hanzidentifier
 import pytest
 
+from routing.lifecycle import STATUSES
 from service import messages
 from service.i18n import SUPPORTED
 from service.messages import (
     ERROR_CODES,
-    STATUSES,
     Email,
     acknowledgement,
     acknowledgement_email,
