@@ -46,16 +46,23 @@ def resume_clocks(case: Case, calendar: Schedule, now: datetime) -> None:
         return
     before = SlaClock(case.first_response_due, case.classification_due, case.resolution_due)
     after = resume(before, calendar, case.paused_at, now)
-    shift_fr = after.first_response_due - before.first_response_due
-    shift_res = after.resolution_due - before.resolution_due
     case.first_response_due = after.first_response_due
     case.classification_due = after.classification_due
     case.resolution_due = after.resolution_due
-    if case.first_response_warn_at:
-        case.first_response_warn_at += shift_fr
-    if case.resolution_warn_at:
-        case.resolution_warn_at += shift_res
+    case.first_response_warn_at = _resumed(
+        case.first_response_warn_at, calendar, case.paused_at, now
+    )
+    case.resolution_warn_at = _resumed(case.resolution_warn_at, calendar, case.paused_at, now)
     case.paused_at = None
+
+
+def _resumed(
+    moment: datetime | None, calendar: Schedule, paused_at: datetime, now: datetime
+) -> datetime | None:
+    """A warning time after a pause: the business time it still had left, counted from now."""
+    if moment is None or moment <= paused_at:
+        return moment
+    return calendar.add(now, calendar.between(paused_at, moment))
 
 
 @dataclass

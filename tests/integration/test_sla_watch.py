@@ -31,7 +31,7 @@ async def file(client: Client, text: str = CRASH, **extra: Any) -> dict[str, Any
     body.update(extra)
     response = await client.post("/api/v1/cases", json=body)
     assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def load(sessions: Sessions, reference: str) -> Case:
@@ -255,9 +255,7 @@ async def test_waiting_on_the_customer_pauses_both_clocks(
     assert event.at == t2 + timedelta(minutes=40)
 
 
-async def test_serious_complaint_is_escalated_at_intake(
-    client: Client, sessions: Sessions
-) -> None:
+async def test_serious_complaint_is_escalated_at_intake(client: Client, sessions: Sessions) -> None:
     filed = await file(
         client,
         "There was a data leak: my personal data was exposed and I am taking legal action.",
@@ -269,7 +267,8 @@ async def test_serious_complaint_is_escalated_at_intake(
     assert "serious" in escalated.data["why"]
     (row,) = await outbox(sessions, case.id, "escalate")
     assert row.available_at == FILED_AT
-    assert row.payload["why"] == "serious-at-intake"
+    assert row.payload["team"] == filed["team"]  # the escalation reaches the owning team
+    assert row.payload["why"] == escalated.data["why"]
     # Serious halves the budget: 30 minutes to first response.
     assert case.first_response_due == FILED_AT + timedelta(minutes=30)
 
@@ -314,3 +313,33 @@ async def test_resolution_mails_now_and_asks_for_feedback_a_working_day_later(
 
     # A resolved case is no longer watched, even long past its due times.
     assert quiet(await watch(sessions, now=case.resolution_due + timedelta(days=1)))
+
+
+async def test_resolution_warning_after_a_pause_stays_at_80_percent(
+    client: Client, sessions: Sessions, clock: Clock, team_keys: dict[str, str]
+) -> None:
+    filed = await file(client)
+    ref, team = filed["reference"], filed["team"]
+    key = {"X-Api-Key": team_keys[team]}
+    original = await load(sessions, ref)
+    assert original.resolution_warn_at is not None
+    async with sessions() as session:
+        _, profiles = await router_view(session)
+    calendar = case_calendar(original, profiles)
+    budget = calendar.between(FILED_AT, original.resolution_due)
+
+    t1, t2 = FILED_AT + timedelta(minutes=20), FILED_AT + timedelta(hours=2)
+    for at, status in ((t1, "waiting_on_customer"), (t2, "in_progress")):
+        clock.now = at
+        changed = await client.post(
+            f"/api/v1/cases/{ref}/status", json={"agent": "mei", "status": status}, headers=key
+        )
+        assert changed.status_code == 200, changed.text
+    case = await load(sessions, ref)
+    assert case.resolution_warn_at is not None
+    # The budget itself is kept: business time before the pause plus after it.
+    used = calendar.between(FILED_AT, t1) + calendar.between(t2, case.resolution_due)
+    assert used == budget
+    # So is the warning: 80 % of the business time, pauses excluded.
+    used_at_warning = calendar.between(FILED_AT, t1) + calendar.between(t2, case.resolution_warn_at)
+    assert used_at_warning == budget * 0.8
