@@ -86,7 +86,7 @@ async def hand_off(
     *,
     now: datetime,
     team: str | None = None,
-    batch_size: int = 1000,
+    batch_size: int = 5000,
 ) -> HandoffReport:
     """Move the open cases of every off-duty team (or just `team`) to whoever the router picks."""
     async with sessions() as session:

@@ -13,7 +13,14 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import casework, language_override
-from service.api.deps import caller_of, ensure_owner, now_of, require_json, sessions_of
+from service.api.deps import (
+    caller_of,
+    customer_token,
+    ensure_owner,
+    now_of,
+    require_json,
+    sessions_of,
+)
 from service.db.models import Case
 from service.intake import file_case, intake_response
 from service.problems import invalid
@@ -33,13 +40,6 @@ from service.schemas import (
 from service.validation import check_text
 
 CaseAction = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
-
-
-def _bearer(request: Request[Any, Any, Any], token: str | None) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return token
 
 
 class CaseController(Controller):
@@ -75,7 +75,7 @@ class CaseController(Controller):
         async with sessions_of(request)() as session:
             case = await casework.find_case(session, reference)
             if case is None or not may_view(
-                _bearer(request, token),
+                customer_token(request, token),
                 reference=case.reference,
                 token_hash=case.access_token_hash,
                 secret_key=request.app.state.settings.secret_key,

@@ -83,3 +83,11 @@ def ensure_owner(caller: Caller, case: Case) -> None:
         raise Problem(
             403, "forbidden", f"{case.reference} belongs to another team", title="Forbidden"
         )
+
+
+def customer_token(request: Request[Any, Any, Any], token: str | None) -> str | None:
+    """The customer's token: `Authorization: Bearer …`, else the `?token=` query value."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return token

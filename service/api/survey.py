@@ -8,8 +8,7 @@ from litestar import Request, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from service.api.cases import _bearer
-from service.api.deps import now_of, require_json, sessions_of
+from service.api.deps import customer_token, now_of, require_json, sessions_of
 from service.survey import SurveyAnswer, SurveyRecorded, answer_survey
 
 
@@ -30,7 +29,7 @@ async def answer_case_survey(
     return await answer_survey(
         sessions_of(request),
         reference,
-        _bearer(request, token),
+        customer_token(request, token),
         data,
         secret_key=request.app.state.settings.secret_key,
         now=now_of(request),
