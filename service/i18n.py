@@ -159,6 +159,11 @@ def _parse_accept_language(header: str | None) -> list[_Tag]:
     return [tag for _, tag in weighted]
 
 
+def accept_language_tags(header: str | None) -> list[str]:
+    """BCP 47 tags of an Accept-Language header, most preferred first; malformed ones skipped."""
+    return [tag.bcp47 for tag in _parse_accept_language(header)]
+
+
 def _with_region(detected: _Tag, accepted: list[_Tag], country: str | None) -> _Tag:
     """Complete a detected language with script/region from Accept-Language, then country."""
     script, region = detected.script, detected.region

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,7 @@ from routing.router import coverage_for, route
 from routing.sla import compute
 from service import messages
 from service.db.models import Case, CaseEvent, OutboxMessage, Team
-from service.i18n import negotiate
+from service.i18n import accept_language_tags, negotiate
 from service.references import new_access_token, new_reference
 from service.schemas import IntakeRequest, IntakeResponse
 from service.sla_clock import warn_time
@@ -36,26 +35,6 @@ from service.validation import (
 ALWAYS_OPEN = Calendar(
     "UTC", {day: [("00:00", "00:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 )
-_Q = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
-
-
-def accept_language_tags(header: str | None) -> list[str]:
-    """Tags of an Accept-Language header in preference order; malformed parts are skipped."""
-    if not header:
-        return []
-    weighted: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            if match := _Q.match(param):
-                try:
-                    quality = float(match.group(1))
-                except ValueError:
-                    quality = 0.0
-        if tag and tag != "*" and quality > 0 and check_locale(tag) is None:
-            weighted.append((-quality, position, tag))
-    return [tag for _, _, tag in sorted(weighted)]
 
 
 def validate(request: IntakeRequest) -> None:
