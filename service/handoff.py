@@ -8,13 +8,14 @@ worker killed mid-batch rolls the batch back; the next run (any worker) picks it
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, insert, or_, select, text, update
+from sqlalchemy import Select, Table, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.handoff import Handoff, OpenCase, plan_handoffs
@@ -33,7 +34,6 @@ _COLUMNS = (
     Case.category,
     Case.status,
     Case.claimed_by,
-    Case.created_at,
     Case.first_response_due,
     Case.resolution_due,
     Case.first_responded_at,
@@ -49,33 +49,41 @@ class HandoffReport:
     by_team: dict[str, int] = field(default_factory=dict)
 
 
-def _open_cases(rows: Sequence[Any]) -> list[OpenCase]:
+def _open_cases(rows: Sequence[Any], now: datetime) -> list[OpenCase]:
     """Rows as the planner sees them; cases with the same routing facts share one CaseFacts."""
     shared: dict[tuple[Any, ...], CaseFacts] = {}
     cases = []
     for row in rows:
-        key = (row.language, row.region, row.tier, row.severity, row.category, row.team_key)
+        (
+            case_id,
+            team,
+            language,
+            region,
+            tier,
+            severity,
+            category,
+            status,
+            claimed_by,
+            first_response_due,
+            resolution_due,
+            first_responded_at,
+            _,
+        ) = row
+        key = (language, region, tier, severity, category, team)
         facts = shared.get(key)
         if facts is None:
-            facts = shared[key] = CaseFacts(
-                language=row.language,
-                region=row.region,
-                opened_at=row.created_at,  # not a routing fact: the first case's will do
-                tier=row.tier,
-                severity=row.severity,
-                category=row.category,
-                current_team=row.team_key,
-            )
+            # opened_at is not a routing fact (and parsing it costs): the routing instant stands in
+            facts = shared[key] = CaseFacts(language, region, now, tier, severity, category, team)
         cases.append(
             OpenCase(
-                row.id,
-                row.team_key,
+                case_id,
+                team,
                 facts,
-                row.status,
-                row.claimed_by,
-                row.first_response_due,
-                row.resolution_due,
-                row.first_responded_at,
+                status,
+                claimed_by,
+                first_response_due,
+                resolution_due,
+                first_responded_at,
             )
         )
     return cases
@@ -108,7 +116,7 @@ async def hand_off(
                     break
                 last_id = rows[-1].id
                 flagged = {row.id for row in rows if row.coverage_gap}
-                plans = plan_handoffs(_open_cases(rows), profiles, now)
+                plans = plan_handoffs(_open_cases(rows, now), profiles, now)
                 await _apply(session, plans, flagged, now, report)
                 profiles = _with_moves(profiles, plans)
                 report.batches += 1
@@ -187,8 +195,7 @@ async def _apply(
                 needs_translation=needs_translation,
                 waiting_until=wait_until,
                 coverage_gap=False,
-                routing_reason=f"handed over from {from_team} at {now.isoformat()}: {from_team}"
-                " went off duty (each case's handoff event has its note and routing reason)",
+                routing_reason=f"handoff from {from_team} (see its handoff event)",
                 handoffs=Case.handoffs + 1,
                 version=Case.version + 1,
                 updated_at=now,
@@ -208,7 +215,7 @@ async def _apply(
         )
         report.gaps += len(gaps)
     if events:
-        await session.execute(insert(EVENTS), events)
+        await _insert_events(session, events)
     for to_team, ids in notify.items():
         session.add(
             OutboxMessage(
@@ -218,6 +225,37 @@ async def _apply(
                 payload={"team": to_team, "event": "handoff", "case_ids": ids},
             )
         )
+
+
+_EVENT_COLUMNS = ("case_id", "at", "kind", "actor", "customer_visible", "data")
+
+
+async def _insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Append the audit events, the bulk of a handoff's writes, inside the batch's transaction:
+    COPY on PostgreSQL, a driver-level executemany elsewhere (values converted here once)."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    at_of = EVENTS.c.at.type.bind_processor(dialect) or (lambda value: value)
+    records = [
+        (
+            e["case_id"],
+            at_of(e["at"]),
+            e["kind"],
+            e["actor"],
+            e["customer_visible"],
+            json.dumps(e["data"]),
+        )
+        for e in events
+    ]
+    if dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            "case_events", records=records, columns=_EVENT_COLUMNS
+        )
+    else:
+        placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
+        statement = f"INSERT INTO case_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders})"
+        await connection.exec_driver_sql(statement, records)
 
 
 def _event(
