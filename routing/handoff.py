@@ -25,7 +25,7 @@ class OpenCase(NamedTuple):
     """What the handoff needs to know of an open case (a tuple: thousands are built per batch)."""
 
     case_id: int
-    team: str
+    team: str | None
     facts: CaseFacts
     status: str
     claimed_by: str | None
@@ -86,7 +86,7 @@ def plan_handoffs(
                 )
                 for case in members
             ]
-        moved: dict[tuple[str, str], int] = {}
+        moved: dict[tuple[str | None, str], int] = {}
         for case, decision in decisions:
             # With nobody on duty the case stays put, flagged; it moves at the next opening.
             moves = decision.team not in (None, case.team) and not decision.coverage_gap
@@ -108,11 +108,14 @@ def _wait_limit(case: OpenCase, now: datetime) -> datetime:
     return now + timedelta(hours=1)
 
 
-def _shift_load(profiles: dict[str, TeamProfile], from_team: str, to_team: str, count: int) -> None:
-    old, new = profiles.get(from_team), profiles[to_team]
+def _shift_load(
+    profiles: dict[str, TeamProfile], from_team: str | None, to_team: str, count: int
+) -> None:
+    new = profiles[to_team]
     profiles[to_team] = replace(new, open_cases=new.open_cases + count)
+    old = profiles.get(from_team) if from_team else None
     if old is not None:
-        profiles[from_team] = replace(old, open_cases=max(0, old.open_cases - count))
+        profiles[old.key] = replace(old, open_cases=max(0, old.open_cases - count))
 
 
 @lru_cache(maxsize=8192)
@@ -149,11 +152,18 @@ def handoff_note(
     pending.append(
         f"resolution due {_left(case.resolution_due, now)} ({_when(case.resolution_due)})"
     )
-    head = (
-        f"Handed over from {case.team} to {to_team} at {_when(now)}: {case.team} is off duty."
-        if to_team
-        else f"Coverage gap at {_when(now)}: {case.team} is off duty and no team can take it."
-    )
+    if case.team is None:
+        head = (
+            f"Routed to {to_team} at {_when(now)}: no team had it yet."
+            if to_team
+            else f"Coverage gap at {_when(now)}: no team can take it yet."
+        )
+    elif to_team:
+        head = (
+            f"Handed over from {case.team} to {to_team} at {_when(now)}: {case.team} is off duty."
+        )
+    else:
+        head = f"Coverage gap at {_when(now)}: {case.team} is off duty and no team can take it."
     return (
         f"{head} Done: {'; '.join(done)}. Pending: {'; '.join(pending)}. Routing: {decision.reason}"
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.handoff import Handoff, OpenCase, plan_handoffs
@@ -96,16 +96,19 @@ async def hand_off(
     team: str | None = None,
     batch_size: int = 5000,
 ) -> HandoffReport:
-    """Move the open cases of every off-duty team (or just `team`) to whoever the router picks."""
+    """Move the open cases of every off-duty team (or just `team`) to whoever the router picks;
+    a full sweep (no `team`) also routes cases that have no team yet."""
     async with sessions() as session:
         _, profiles = await router_view(session)
     on_duty = {p.key for p in profiles if p.calendar.is_open(now)}
-    off_duty = [p.key for p in profiles if p.key not in on_duty and team in (None, p.key)]
+    owners: list[str | None] = [
+        p.key for p in profiles if p.key not in on_duty and team in (None, p.key)
+    ]
+    if team is None:
+        owners.append(None)
     report = HandoffReport()
     await _clear_gaps(sessions, sorted(on_duty), now)
-    if not off_duty:
-        return report
-    for owner in off_duty:
+    for owner in owners:
         last_id = 0
         while True:
             async with sessions() as session, session.begin():
@@ -123,12 +126,16 @@ async def hand_off(
     return report
 
 
-def _open_cases_of(team: str, after_id: int, now: datetime, limit: int) -> Select:
+def _owned_by(team: str | None) -> ColumnElement[bool]:
+    return Case.team_key.is_(None) if team is None else Case.team_key == team
+
+
+def _open_cases_of(team: str | None, after_id: int, now: datetime, limit: int) -> Select:
     """The next batch of a team's open cases in id order, locked (others' locks skipped)."""
     return (
         select(*_COLUMNS)
         .where(
-            Case.team_key == team,
+            _owned_by(team),
             text(HANDED_OFF_STATUSES_SQL),
             or_(Case.waiting_until.is_(None), Case.waiting_until <= now),
             Case.id > after_id,
@@ -154,7 +161,7 @@ async def _clear_gaps(
 
 def _with_moves(profiles: Sequence[TeamProfile], plans: Sequence[Handoff]) -> list[TeamProfile]:
     """The teams' loads after a batch, for routing the next one."""
-    delta: dict[str, int] = defaultdict(int)
+    delta: dict[str | None, int] = defaultdict(int)
     for plan in plans:
         if plan.to_team:
             delta[plan.to_team] += 1
@@ -187,7 +194,7 @@ async def _apply(
     for (from_team, to_team, needs_translation, wait_until), ids in moves.items():
         result = await session.execute(
             update(Case)
-            .where(Case.id.in_(ids), Case.team_key == from_team)
+            .where(Case.id.in_(ids), _owned_by(from_team))
             .values(
                 team_key=to_team,
                 status="routed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db.engine import create_engine, session_factory
@@ -116,3 +116,19 @@ async def test_two_workers_racing_on_one_shift_end_move_each_case_once(
     events = await _handoff_events(sessions)
     assert len(events) == 600 and len({e.case_id for e in events}) == 600
     assert set((await _owners(sessions)).values()) == {"dublin"}
+
+
+async def test_a_case_no_team_could_take_is_routed_once_a_team_exists(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        await insert_open_cases(session, 3, "dublin", SHIFT_END)
+        await session.execute(update(Case).values(team_key=None, status="received"))
+    report = await hand_off(sessions, now=SHIFT_END)
+    assert report.moved == 3 and set((await _owners(sessions)).values()) == {"dublin"}
+    note = (await _handoff_events(sessions))[0].data["note"]
+    assert note.startswith("Routed to dublin at 2026-11-24 10:00 UTC: no team had it yet.")
+    # A shift-end job for one team leaves unowned cases to the sweeper.
+    async with sessions() as session, session.begin():
+        await session.execute(update(Case).values(team_key=None, status="received"))
+    assert (await hand_off(sessions, now=SHIFT_END, team="shanghai")).moved == 0
