@@ -69,7 +69,7 @@ async def customer_view(session: AsyncSession, case: Case) -> CaseStatus:
             continue
         params = _timeline_params(event.data, names)
         body = None
-        if event.kind == "reply":
+        if event.kind in ("reply", "customer_reply"):  # a team's answer, the customer's e-mail
             reply = replies.get(int(event.data.get("reply_id", 0)))
             body = reply.body if reply else None
         text = messages.timeline_event(locale, event.kind, **params)

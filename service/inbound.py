@@ -235,13 +235,13 @@ async def add_customer_reply(
     reply = Reply(case_id=case.id, at=now, author="customer", team_key=None, body=email.text)
     session.add(reply)
     await session.flush()
-    # Not customer-visible yet: the timeline has no wording for "customer_reply" so far.
     record_event(
         session,
         case,
         "customer_reply",
         "customer",
         now,
+        visible=True,
         reply_id=reply.id,
         message_id=email.message_id,
         **changes,

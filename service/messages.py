@@ -22,6 +22,7 @@ TIMELINE_KINDS: tuple[str, ...] = (
     "received",
     "routed",
     "reply",
+    "customer_reply",
     "status_changed",
     "handed_off",
     "resolved",
@@ -223,6 +224,10 @@ def timeline_event(locale: str, kind: str, **params: str) -> str:
                 return template % {"team": params["team"]}
             case "reply":
                 return _reply_frame_template(t) % {"team": params["team"]}
+            case "customer_reply":
+                # NOTE: Timeline entry above the text of an e-mail the customer sent in answer
+                # about their complaint; "You" is the customer reading their case.
+                return t.pgettext("timeline", "You replied")
             case "status_changed":
                 # NOTE: Timeline entry. %(status)s is a translated status label, e.g. "Resolved".
                 template = t.pgettext("timeline", "Status changed to: %(status)s")

@@ -191,6 +191,44 @@ async def test_a_reply_from_the_contact_resumes_a_case_waiting_on_them(
     }
 
 
+async def test_the_customer_sees_their_reply_on_their_timeline_in_their_language(
+    relay: Client,
+) -> None:
+    filed = await relay.post(
+        "/api/v1/cases",
+        json={
+            "text": "Meine Bestellung ist beschädigt angekommen und niemand beantwortet meine"
+            " E-Mails. Bitte kümmern Sie sich schnell darum.",
+            "contact": {"email": "jonas@example.de", "name": "Jonas"},
+            "timezone": "Europe/Berlin",
+        },
+        headers={"Accept-Language": "de-DE,de;q=0.9"},
+    )
+    assert filed.status_code == 201, filed.text
+    reference, token = filed.json()["reference"], filed.json()["access_token"]
+    assert filed.json()["reply_locale"] == "de"
+    answer = "Die Bestellnummer lautet 4711.\nDas Paket kam am Montag."
+
+    replied = await deliver(
+        relay,
+        message(answer, sender="Jonas <jonas@example.de>", subject=f"AW: [{reference}] Bestellung"),
+    )
+    assert replied.status_code == 200, replied.text
+    assert replied.json()["threaded"] is True
+
+    status = await relay.get(f"/api/v1/cases/{reference}", params={"token": token})
+    assert status.status_code == 200, status.text
+    entries = [e for e in status.json()["timeline"] if e["kind"] == "customer_reply"]
+    assert len(entries) == 1
+    assert entries[0]["text"] == "Ihre Antwort"  # the German wording, not "You replied"
+    assert entries[0]["body"].strip() == answer
+
+    page = await relay.get(f"/cases/{reference}", params={"token": token})
+    assert page.status_code == 200, page.text
+    assert 'class="timeline-customer_reply"' in page.text
+    assert "Ihre Antwort" in page.text and "Die Bestellnummer lautet 4711." in page.text
+
+
 async def test_a_reply_to_a_resolved_case_reopens_it(relay: Client) -> None:
     reference = await filed_by_email(relay)
     resolved = await relay.post(

@@ -138,6 +138,7 @@ TIMELINE = [
     ("received", {}),
     ("routed", {"team": TEAM}),
     ("reply", {"team": TEAM}),
+    ("customer_reply", {}),
     ("status_changed", {"status": "in_progress"}),
     ("handed_off", {"team": TEAM}),
     ("resolved", {}),
@@ -149,7 +150,8 @@ def test_timeline_events(locale: str) -> None:
     assert [kind for kind, _ in TIMELINE] == list(messages.TIMELINE_KINDS)
     texts = [timeline_event(locale, kind, **params) for kind, params in TIMELINE]
     assert len(set(texts)) == len(TIMELINE)
-    assert status_label(locale, "in_progress") in texts[3]
+    kinds = [kind for kind, _ in TIMELINE]
+    assert status_label(locale, "in_progress") in texts[kinds.index("status_changed")]
     for (kind, params), text in zip(TIMELINE, texts, strict=True):
         assert "%(" not in text
         assert all(value in text for name, value in params.items() if name == "team")
