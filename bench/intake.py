@@ -1,0 +1,547 @@
+"""Intake throughput over HTTP: Meridian's POST /api/v1/cases against a bare Litestar endpoint.
+
+Both targets run under uvicorn (one worker) in a process of their own, on 127.0.0.1; this
+process is the load generator: an asyncio httpx client keeping C requests in flight on C
+keep-alive connections (one AsyncClient each) for a fixed time, after a warm-up. httpx costs
+about a millisecond of CPU per request, so on a small machine it saturates before the server;
+``--client raw`` (plain HTTP/1.1 on asyncio streams) is several times cheaper.
+
+- ``bare``: a Litestar app with one JSON POST endpoint echoing a small msgspec struct (the
+  "Figures to beat" baseline of DESIGN.md).
+- ``sqlite``: the real app (``service.app:create_app``, outbox drainer on as in production) on a
+  fresh, migrated SQLite file with the sample teams and an embedded Redis; the body is one of
+  twelve complaints in as many languages and scripts, with a contact e-mail and sometimes an
+  Accept-Language header. Every response must be 201; anything else is counted and reported.
+- ``postgres`` (with ``--postgres``): the same on a throwaway PostgreSQL cluster.
+
+Prints, per target, requests/s, median and p95 latency, errors, and the CPU use of the server
+and of the load generator (a load generator near 100 % means the figure is the client's limit);
+then the ratio of each Meridian target's throughput to the bare one's.
+
+    .venv/bin/python bench/intake.py [--seconds 10] [--warmup 2] [--concurrency 16]
+                                     [--client httpx|raw] [--postgres]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script: the project root, not bench/ (whose calendar.py would shadow the stdlib).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import importlib.util  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import httpx  # noqa: E402
+import msgspec  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "service" / "data" / "sample_teams.toml"
+BENCH_SECRETS = {"MERIDIAN_SECRET_KEY": "bench-secret", "MERIDIAN_WEBHOOK_SECRET": "bench-hook"}
+START_TIMEOUT = 90.0  # seconds for a server to accept connections (Meridian preloads its model)
+REQUEST_TIMEOUT = 10.0
+MAX_REQUESTS = 2_000_000  # per target, warm-up included: a hard stop whatever the duration
+
+# (language, text, Accept-Language or None): ~100-300 characters each.
+COMPLAINTS: tuple[tuple[str, str, str | None], ...] = (
+    (
+        "en",
+        "I was charged twice for my annual subscription this month and nobody has answered my "
+        "two previous emails. Please refund the duplicate payment and confirm my plan is active.",
+        "en-GB,en;q=0.9",
+    ),
+    (
+        "es",
+        "Hice un pedido hace tres semanas y todavía no ha llegado. El seguimiento no se actualiza "
+        "desde el día 4 y el servicio de atención no contesta. Quiero una solución o el reembolso.",
+        None,
+    ),
+    (
+        "pt",
+        "Não consigo acessar minha conta desde ontem: o aplicativo diz que a senha está errada, "
+        "mas o e-mail de recuperação nunca chega. Preciso dos meus relatórios com urgência.",
+        "pt-BR,pt;q=0.9,en;q=0.5",
+    ),
+    (
+        "de",
+        "Die gelieferte Waschmaschine ist beim ersten Schleudern undicht geworden und hat den "
+        "Boden beschädigt. Ich bitte um einen Techniker-Termin und um Erstattung der Schäden.",
+        None,
+    ),
+    (
+        "fr",
+        "Ma facture de novembre comporte des frais de résiliation alors que je n'ai jamais demandé "
+        "à résilier mon contrat. Merci de corriger la facture et de m'envoyer une confirmation.",
+        "fr-FR,fr;q=0.9",
+    ),
+    (
+        "ja",
+        "先週注文したノートパソコンが届きましたが、画面に縦線が入っていて使えません。"
+        "交換か返金をお願いします。サポートに電話しても繋がらず、とても困っています。",
+        None,
+    ),
+    (
+        "zh-Hans",
+        "我上个月办理的宽带套餐一直断网，每天晚上都连不上，已经报修三次了还没有解决。"
+        "请尽快安排技术人员上门检修，并减免这个月的费用。",
+        "zh-CN,zh;q=0.9",
+    ),
+    (
+        "zh-Hant",
+        "我在貴公司網站購買的機票被無故取消，退款到現在還沒有收到，客服電話一直佔線。"
+        "請儘快處理退款並說明取消的原因，謝謝。",
+        None,
+    ),
+    (
+        "ar",
+        "تم خصم مبلغ الطلب من بطاقتي مرتين ولم أستلم الشحنة حتى الآن. تواصلت مع خدمة العملاء "
+        "ثلاث مرات دون أي رد. أرجو إعادة المبلغ المكرر وإفادتي بموعد التسليم.",
+        "ar-EG,ar;q=0.9,en;q=0.4",
+    ),
+    (
+        "ru",
+        "Уже две недели не могу получить возврат за отменённый заказ. В личном кабинете статус "
+        "«в обработке», а оператор в чате обещает перезвонить и пропадает. Прошу решить вопрос.",
+        None,
+    ),
+    (
+        "ko",
+        "지난주에 주문한 냉장고가 배송 중 파손되어 도착했습니다. 사진을 첨부해서 문의했는데 "
+        "아직 답변이 없습니다. 빠른 교환이나 환불 처리를 부탁드립니다.",
+        "ko-KR,ko;q=0.9",
+    ),
+    (
+        "hi",
+        "मेरे खाते से पिछले महीने दो बार पैसे कट गए, लेकिन सेवा अभी तक शुरू नहीं हुई है। "
+        "कस्टमर केयर पर कई बार शिकायत की, कोई जवाब नहीं मिला। कृपया जल्दी पैसे वापस करें।",
+        None,
+    ),
+)
+
+
+class Echo(msgspec.Struct):
+    """The bare endpoint's body: about the size of a small API request."""
+
+    name: str
+    count: int
+    tags: list[str]
+
+
+# ---------------------------------------------------------------------------- servers (children)
+
+
+def serve_bare(port: int) -> None:
+    import uvicorn
+    from litestar import Litestar, post
+
+    @post("/echo")
+    async def echo(data: Echo) -> Echo:
+        return data
+
+    uvicorn.run(Litestar([echo]), host="127.0.0.1", port=port, log_level="warning")
+
+
+def serve_meridian(port: int, database_url: str, redis_url: str, var_dir: str) -> None:
+    # service.app builds a module-level app from the environment: keep it off the project's var/.
+    os.environ["MERIDIAN_VAR_DIR"] = var_dir
+    os.environ.update(BENCH_SECRETS)
+    import uvicorn
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        port=port,
+        public_base_url=f"http://127.0.0.1:{port}",
+        secret_key=BENCH_SECRETS["MERIDIAN_SECRET_KEY"],
+        webhook_secret=BENCH_SECRETS["MERIDIAN_WEBHOOK_SECRET"],
+    )
+    app = create_app(settings, drain_outbox=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+# ---------------------------------------------------------------------------- process handling
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def server(command: str, *args: str, log: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """Run `bench/intake.py <command> PORT *args` until it accepts connections; stop it after."""
+    port = _free_port()
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), command, str(port), *args],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **BENCH_SECRETS},
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                tail = log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{command} exited with {process.returncode}:\n{tail}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{command} did not listen within {START_TIMEOUT} s"
+                    ) from None
+                time.sleep(0.1)
+        yield port, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# ---------------------------------------------------------------------------- load generator
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    expected: int = 201
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+    @property
+    def ok(self) -> int:
+        return self.statuses[str(self.expected)]
+
+    @property
+    def errors(self) -> int:
+        return sum(self.statuses.values()) - self.ok
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+@dataclass(frozen=True)
+class Request:
+    body: bytes
+    headers: dict[str, str]
+
+
+def bare_requests() -> list[Request]:
+    body = msgspec.json.encode(Echo(name="complaint", count=3, tags=["billing", "refund", "en"]))
+    return [Request(body, {"content-type": "application/json"})]
+
+
+def meridian_requests() -> list[Request]:
+    """Each complaint with and without its Accept-Language, from a few senders."""
+    requests = []
+    for i, (language, text, accept_language) in enumerate(COMPLAINTS):
+        contact: dict[str, str] = {"email": f"customer{i}.{language.lower()}@example.com"}
+        if i % 3 == 0:
+            contact["name"] = f"Customer {i}"
+        body = msgspec.json.encode({"text": text, "contact": contact})
+        headers = {"content-type": "application/json"}
+        requests.append(Request(body, headers))
+        if accept_language:
+            requests.append(Request(body, {**headers, "accept-language": accept_language}))
+    return requests
+
+
+class HttpxConnection:
+    """One httpx client per connection: httpcore's pool scans all its connections per request."""
+
+    def __init__(self, port: int) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            timeout=REQUEST_TIMEOUT,
+        )
+
+    async def post(self, path: str, request: Request) -> str:
+        try:
+            response = await self.client.post(path, content=request.body, headers=request.headers)
+        except httpx.HTTPError as exc:
+            return type(exc).__name__
+        return str(response.status_code)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class RawConnection:
+    """HTTP/1.1 keep-alive on asyncio streams, for a load generator cheaper than the server."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.messages: dict[int, bytes] = {}  # by id() of the (long-lived) Request
+
+    def message(self, path: str, request: Request) -> bytes:
+        message = self.messages.get(id(request))
+        if message is None:
+            head = "".join(f"{name}: {value}\r\n" for name, value in request.headers.items())
+            message = (
+                f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1:{self.port}\r\n{head}"
+                f"content-length: {len(request.body)}\r\n\r\n"
+            ).encode() + request.body
+            self.messages[id(request)] = message
+        return message
+
+    async def post(self, path: str, request: Request) -> str:
+        message = self.message(path, request)
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT):
+                if self.streams is None:
+                    self.streams = await asyncio.open_connection("127.0.0.1", self.port)
+                reader, writer = self.streams
+                writer.write(message)
+                lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+                headers = dict(line.lower().split(b": ", 1) for line in lines[1:] if line)
+                await reader.readexactly(int(headers.get(b"content-length", b"0")))
+                if headers.get(b"connection") == b"close":
+                    await self.aclose()
+                return lines[0].split(b" ", 2)[1].decode()
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            await self.aclose()
+            return type(exc).__name__
+
+    async def aclose(self) -> None:
+        if self.streams is not None:
+            writer = self.streams[1]
+            self.streams = None
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+
+async def _load(
+    result: Result,
+    port: int,
+    path: str,
+    requests: list[Request],
+    args: argparse.Namespace,
+    pid: int,
+) -> None:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    measure_from, stop_at = start + args.warmup, start + args.warmup + result.seconds
+    marks: dict[str, float] = {}
+    sent = 0
+    kind = RawConnection if args.client == "raw" else HttpxConnection
+    connections = [kind(port) for _ in range(args.concurrency)]
+
+    async def worker(connection: HttpxConnection | RawConnection, offset: int) -> None:
+        nonlocal sent
+        i = offset
+        while sent < MAX_REQUESTS:
+            began = loop.time()
+            if began >= stop_at:
+                return
+            request = requests[i % len(requests)]
+            i += 1
+            sent += 1
+            status = await connection.post(path, request)
+            ended = loop.time()
+            if measure_from <= began and ended <= stop_at:
+                result.statuses[status] += 1
+                if status == str(result.expected):
+                    result.latencies.append(ended - began)
+
+    async def sample_cpu() -> None:
+        await asyncio.sleep(max(0.0, measure_from - loop.time()))
+        marks["server"], marks["client"] = _cpu_seconds(pid), time.process_time()
+        await asyncio.sleep(max(0.0, stop_at - loop.time()))
+        result.server_cpu = (_cpu_seconds(pid) - marks["server"]) / result.seconds
+        result.client_cpu = (time.process_time() - marks["client"]) / result.seconds
+
+    try:
+        workers = (worker(c, n * 7) for n, c in enumerate(connections))
+        await asyncio.gather(sample_cpu(), *workers)
+    finally:
+        for connection in connections:
+            await connection.aclose()
+
+
+def run_load(
+    name: str,
+    port: int,
+    pid: int,
+    path: str,
+    requests: list[Request],
+    args: argparse.Namespace,
+) -> Result:
+    result = Result(name=name, seconds=args.seconds)
+    asyncio.run(_load(result, port, path, requests, args, pid))
+    return result
+
+
+def report(result: Result) -> None:
+    lat = sorted(result.latencies)
+    median = statistics.median(lat) * 1000 if lat else float("nan")
+    p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))] * 1000 if lat else float("nan")
+    others = {k: v for k, v in result.statuses.items() if k != str(result.expected)}
+    print(
+        f"{result.name:9} {result.rate:8,.0f} requests/s  median {median:6.2f} ms"
+        f"  p95 {p95:6.2f} ms  errors {result.errors:>5}"
+        f"  (server CPU {result.server_cpu:4.0%}, load generator CPU {result.client_cpu:4.0%})",
+        flush=True,
+    )
+    if others:
+        print(f"          non-{result.expected} responses: {dict(sorted(others.items()))}")
+    if result.client_cpu >= 0.9:
+        print("          the load generator is saturated: this is its limit, not the server's")
+
+
+# ---------------------------------------------------------------------------- Meridian set-up
+
+
+async def _load_teams(url: str) -> int:
+    from routing.teams import parse_teams
+    from service.db.engine import create_engine, session_factory
+    from service.teams import upsert_teams
+
+    engine = create_engine(url)
+    async with session_factory(engine)() as session, session.begin():
+        created = await upsert_teams(session, parse_teams(SAMPLE.read_text(encoding="utf-8")))
+    await engine.dispose()
+    return len(created)
+
+
+async def _case_count(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from service.db.engine import create_engine, session_factory
+    from service.db.models import Case
+
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        count = await session.scalar(select(func.count()).select_from(Case))
+    await engine.dispose()
+    return int(count or 0)
+
+
+def measure_meridian(
+    name: str, database_url: str, redis_url: str, tmp: Path, args: argparse.Namespace
+) -> Result:
+    from service.db.migrate import upgrade
+
+    upgrade(database_url)
+    asyncio.run(_load_teams(database_url))
+    log = tmp / f"{name}.log"
+    var_dir = tmp / f"{name}-var"
+    with server("serve-meridian", database_url, redis_url, str(var_dir), log=log) as (port, proc):
+        result = run_load(name, port, proc.pid, "/api/v1/cases/", meridian_requests(), args)
+    report(result)
+    stored = asyncio.run(_case_count(database_url))
+    print(f"          cases stored {stored:,} (warm-up and in-flight requests included)")
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    if lines:
+        print(f"          server log: {len(lines)} lines, last: {lines[-1][:200]}")
+    return result
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per target")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load first")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL")
+    parser.add_argument(
+        "--client",
+        choices=["httpx", "raw"],
+        default="httpx",
+        help="load generator: httpx (one AsyncClient per connection) or raw HTTP/1.1 on asyncio"
+        " streams (several times cheaper per request: use it when httpx saturates its CPU)",
+    )
+    args = parser.parse_args()
+    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
+        parser.error("--seconds must be > 0, --warmup >= 0, --concurrency >= 1")
+
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    print(
+        f"# bench/intake.py — {args.client} client, {args.concurrency} connections,"
+        f" {args.warmup:g} s warm-up +"
+        f" {args.seconds:g} s per target; uvicorn 1 worker ({loop} loop, {http});"
+        f" {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    from service.embedded_redis import EmbeddedRedis
+
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="meridian-bench-intake-") as tmp_name:
+        tmp = Path(tmp_name)
+        with server("serve-bare", log=tmp / "bare.log") as (port, proc):
+            bare = run_load("bare", port, proc.pid, "/echo", bare_requests(), args)
+        report(bare)
+
+        with EmbeddedRedis(tmp / "redis") as redis_server:
+            sqlite_url = f"sqlite+aiosqlite:///{tmp}/intake.db"
+            results.append(measure_meridian("sqlite", sqlite_url, redis_server.url, tmp, args))
+            if args.postgres:
+                from service.db.throwaway import throwaway_postgres
+
+                with throwaway_postgres() as pg_url:
+                    results.append(
+                        measure_meridian("postgres", pg_url, redis_server.url, tmp, args)
+                    )
+
+    for result in results:
+        print(
+            f"ratio {result.name} / bare: {result.rate / bare.rate:.2f}"
+            f" ({result.rate:,.0f} vs {bare.rate:,.0f} requests/s;"
+            f" bare is {bare.rate / result.rate:.1f}x faster)"
+        )
+    if any(r.errors for r in results):
+        print("NOTE: Meridian answered something other than 201; see the counts above")
+
+
+def _serve(argv: list[str]) -> None:
+    command, port, *rest = argv
+    if command == "serve-bare" and not rest:
+        serve_bare(int(port))
+    elif command == "serve-meridian" and len(rest) == 3:
+        serve_meridian(int(port), *rest)
+    else:
+        raise SystemExit(f"unknown server command: {' '.join(argv)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1].startswith("serve-"):
+        _serve(sys.argv[1:])
+    else:
+        main()
