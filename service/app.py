@@ -30,6 +30,7 @@ from service.web import static_files, template_config
 from service.web.pages import CustomerPages
 
 log = logging.getLogger("meridian.app")
+OUTBOX_COALESCE_SECONDS = 0.05
 
 
 def _utcnow() -> datetime:
@@ -42,6 +43,7 @@ async def _drain_outbox_forever(app: Litestar) -> None:
     while True:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(state.outbox_nudge.wait(), state.settings.outbox_poll_seconds)
+            await asyncio.sleep(OUTBOX_COALESCE_SECONDS)  # one drain for a burst of changes
         state.outbox_nudge.clear()
         try:
             await drain(state.sessions, state.queue, now=state.clock())

@@ -17,7 +17,7 @@ from routing.region import infer
 from routing.router import coverage_for, route
 from routing.sla import compute
 from service import messages
-from service.db.models import Case, CaseEvent, OutboxMessage, Team
+from service.db.models import Case, CaseEvent, OutboxMessage
 from service.i18n import accept_language_tags, negotiate
 from service.references import new_access_token, new_reference
 from service.schemas import IntakeRequest, IntakeResponse
@@ -57,7 +57,7 @@ def validate(request: IntakeRequest) -> None:
 @dataclass(frozen=True)
 class Filed:
     case: Case
-    team: Team | None
+    team_name: str | None
     access_token: str
     acknowledgement: str
 
@@ -95,7 +95,7 @@ async def file_case(
         token = new_access_token()
         try:
             async with sessions() as session, session.begin():
-                teams, profiles = await router_view(session)
+                team_names, profiles = await router_view(session)
                 facts = CaseFacts(
                     language=detection.language,
                     region=where.region,
@@ -107,7 +107,8 @@ async def file_case(
                 calendar = coverage_for(facts, profiles) if profiles else ALWAYS_OPEN
                 clock = compute(facts, calendar)
                 decision = route(facts, profiles, now, first_response_due=clock.first_response_due)
-                team = next((t for t in teams if t.key == decision.team), None)
+                team = decision.team if decision.team in team_names else None
+                team_name = team_names.get(team or "")
                 case = Case(
                     reference=new_reference(),
                     access_token_hash=hash_secret(token),
@@ -137,7 +138,7 @@ async def file_case(
                     tier=request.tier,
                     channel=request.channel,
                     status="routed" if team else "received",
-                    team_key=team.key if team else None,
+                    team_key=team,
                     routing_reason=decision.reason,
                     needs_translation=decision.needs_translation,
                     coverage_gap=decision.coverage_gap,
@@ -167,12 +168,14 @@ async def file_case(
         acknowledgement = messages.acknowledgement(
             locale.locale,
             reference=case.reference,
-            team_name=team.name if team else "",
+            team_name=team_name or "",
             due=case.first_response_due,
             timezone=customer_zone,
             waiting=team is None or decision.wait_until is not None,
         )
-        return Filed(case=case, team=team, access_token=token, acknowledgement=acknowledgement)
+        return Filed(
+            case=case, team_name=team_name, access_token=token, acknowledgement=acknowledgement
+        )
     raise RuntimeError("unreachable")
 
 
@@ -259,7 +262,7 @@ def intake_response(filed: Filed, base_url: str) -> IntakeResponse:
         language=case.language,
         region=case.region,
         team=case.team_key,
-        team_name=filed.team.name if filed.team else None,
+        team_name=filed.team_name,
         status=case.status,
         first_response_due=case.first_response_due,
         acknowledgement=filed.acknowledgement,

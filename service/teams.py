@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -71,24 +72,15 @@ def columns_of(spec: TeamSpec) -> dict[str, Any]:
 
 
 _profile_cache: dict[tuple[str, int, datetime], TeamProfile] = {}
+"""Router profiles by (key, version, created_at): calendars are built once per team version."""
 
 
 def cached_profile(team: Team, open_cases: int) -> TeamProfile:
-    """The router's view of a team; calendars are built once per team version."""
+    """The router's view of a team with its current load."""
     base = _profile_cache.get((team.key, team.version, team.created_at))
     if base is None:
-        base = profile(spec_of(team))
-        _profile_cache[(team.key, team.version, team.created_at)] = base
-    return TeamProfile(
-        key=base.key,
-        region=base.region,
-        languages=base.languages,
-        calendar=base.calendar,
-        seats=base.seats,
-        open_cases=open_cases,
-        serves=base.serves,
-        tiers=base.tiers,
-    )
+        base = _profile_cache[(team.key, team.version, team.created_at)] = profile(spec_of(team))
+    return replace(base, open_cases=open_cases)
 
 
 async def load_teams(session: AsyncSession) -> list[Team]:
@@ -104,11 +96,29 @@ async def open_case_counts(session: AsyncSession) -> dict[str, int]:
     return {key: count for key, count in rows if key is not None}
 
 
-async def router_view(session: AsyncSession) -> tuple[list[Team], list[TeamProfile]]:
-    """All teams and their router profiles with current load."""
-    teams = await load_teams(session)
+async def router_view(session: AsyncSession) -> tuple[dict[str, str], list[TeamProfile]]:
+    """Team names by key, and every team's router profile with its current load.
+
+    Only the teams' version stamps are read on each call; full rows are loaded (and calendars
+    built) only for versions not seen before, so this stays cheap on the intake path.
+    """
+    stamps = (
+        await session.execute(
+            select(Team.key, Team.name, Team.version, Team.created_at).order_by(Team.key)
+        )
+    ).all()
+    unseen = [
+        key for key, _, version, created in stamps if (key, version, created) not in _profile_cache
+    ]
+    if unseen:
+        for team in (await session.scalars(select(Team).where(Team.key.in_(unseen)))).all():
+            cached_profile(team, 0)
     counts = await open_case_counts(session)
-    return teams, [cached_profile(t, counts.get(t.key, 0)) for t in teams]
+    profiles = [
+        replace(_profile_cache[(key, version, created)], open_cases=counts.get(key, 0))
+        for key, _, version, created in stamps
+    ]
+    return {key: name for key, name, _, _ in stamps}, profiles
 
 
 async def upsert_teams(session: AsyncSession, specs: Sequence[TeamSpec]) -> dict[str, str]:
