@@ -114,6 +114,11 @@ def cmd_seed(_: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    """SIGTERM stops `meridian run` like Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def cmd_run(_: argparse.Namespace) -> int:
     """API and worker together, with an embedded Redis when REDIS_URL is unset; Ctrl-C stops all."""
     from service.embedded_redis import EmbeddedRedis
@@ -150,7 +155,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     print(
         f"ops key (X-Ops-Key): stored in {VAR_DIR / 'ops-key.txt'} unless MERIDIAN_OPS_KEY is set"
     )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         while all(child.poll() is None for child in children):
             try:
