@@ -18,13 +18,13 @@ import msgspec
 from sqlalchemy import func, select
 
 from routing.model import TeamSpec
-from routing.teams import TeamFileError, dump_teams, parse_teams
+from routing.teams import TeamFileError, parse_teams
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Team
 from service.locale_stats import LocaleStats, locale_stats, render_table
 from service.settings import PROJECT_ROOT, VAR_DIR, Settings, local_secret
-from service.teams import load_teams, spec_of, upsert_teams
+from service.teams import export_teams, upsert_teams
 
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
 
@@ -56,7 +56,7 @@ async def _export_teams(settings: Settings) -> str:
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:
-            return dump_teams([spec_of(t) for t in await load_teams(session)])
+            return await export_teams(session)
     finally:
         await engine.dispose()
 

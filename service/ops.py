@@ -30,11 +30,11 @@ from routing.coverage_report import (
     week_start,
 )
 from routing.lifecycle import OPEN_STATUSES
-from routing.model import TeamProfile, TeamSpec
-from routing.teams import TeamFileError, build_calendar, canonical_tag, parse_teams, profile
+from routing.model import TeamSpec
+from routing.teams import TeamFileError, build_calendar, canonical_tag, parse_teams
 from service.db.models import Case, Team
 from service.problems import InvalidInput, Problem, invalid
-from service.teams import columns_of, load_teams, rotate_key, spec_of, upsert_teams
+from service.teams import columns_of, load_teams, rotate_key, router_view, spec_of, upsert_teams
 from service.validation import check_zone
 
 MAX_DISTANCE = timedelta(days=5 * 366)
@@ -399,13 +399,8 @@ def parse_language(tag: str, field: str) -> str:
     return canonical
 
 
-async def _profiles(session: AsyncSession) -> tuple[list[Team], list[TeamProfile]]:
-    teams = await load_teams(session)
-    return teams, [profile(spec_of(team)) for team in teams]
-
-
 async def on_duty(session: AsyncSession, at: datetime) -> OnDuty:
-    teams, profiles = await _profiles(session)
+    names, profiles = await router_view(session)
     duties = [duty(team, at) for team in profiles]
     on_duty_now = [team for team, state in zip(profiles, duties, strict=True) if state.on_duty]
     return OnDuty(
@@ -413,13 +408,13 @@ async def on_duty(session: AsyncSession, at: datetime) -> OnDuty:
         teams=[
             TeamDuty(
                 key=team.key,
-                name=team.name,
+                name=names[team.key],
                 on_duty=state.on_duty,
                 until=state.until,
                 opens=state.opens,
                 languages=dict(team.languages),
             )
-            for team, state in zip(teams, duties, strict=True)
+            for team, state in zip(profiles, duties, strict=True)
         ],
         languages={
             language: [team.key for team in speakers(on_duty_now, language)]
@@ -471,7 +466,7 @@ async def coverage(
     bounds = week_bounds(monday, local_zone)
     _near(bounds.start, now, "week")
     languages = None if language is None else [parse_language(language, "language")]
-    _, profiles = await _profiles(session)
+    _, profiles = await router_view(session)
     year, number, _ = monday.isocalendar()
     total = _span(bounds, local_zone)
     return CoverageOut(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import Shift, TeamProfile, TeamSpec
-from routing.teams import profile
+from routing.teams import dump_teams, profile
 from service.db.models import Case, Team
 
 
@@ -75,14 +75,6 @@ _profile_cache: dict[tuple[str, int, datetime], TeamProfile] = {}
 """Router profiles by (key, version, created_at): calendars are built once per team version."""
 
 
-def cached_profile(team: Team, open_cases: int) -> TeamProfile:
-    """The router's view of a team with its current load."""
-    base = _profile_cache.get((team.key, team.version, team.created_at))
-    if base is None:
-        base = _profile_cache[(team.key, team.version, team.created_at)] = profile(spec_of(team))
-    return replace(base, open_cases=open_cases)
-
-
 async def load_teams(session: AsyncSession) -> list[Team]:
     return list((await session.scalars(select(Team).order_by(Team.key))).all())
 
@@ -112,13 +104,18 @@ async def router_view(session: AsyncSession) -> tuple[dict[str, str], list[TeamP
     ]
     if unseen:
         for team in (await session.scalars(select(Team).where(Team.key.in_(unseen)))).all():
-            cached_profile(team, 0)
+            _profile_cache[(team.key, team.version, team.created_at)] = profile(spec_of(team))
     counts = await open_case_counts(session)
     profiles = [
         replace(_profile_cache[(key, version, created)], open_cases=counts.get(key, 0))
         for key, _, version, created in stamps
     ]
     return {key: name for key, name, _, _ in stamps}, profiles
+
+
+async def export_teams(session: AsyncSession) -> str:
+    """Every team as a team file (TOML)."""
+    return dump_teams([spec_of(team) for team in await load_teams(session)])
 
 
 async def upsert_teams(session: AsyncSession, specs: Sequence[TeamSpec]) -> dict[str, str]:

@@ -25,7 +25,7 @@ from service.notify.webhook import deliver
 from service.outbox import drain
 from service.settings import Settings
 from service.sla_clock import watch
-from service.teams import cached_profile, load_teams
+from service.teams import router_view
 
 log = logging.getLogger("meridian.worker")
 Perform = Callable[[dict[str, Any], AsyncSession, OutboxMessage], Awaitable[dict[str, Any] | None]]
@@ -188,13 +188,12 @@ async def schedule_handoffs(ctx: dict[str, Any]) -> int:
     now = _now()
     scheduled = 0
     async with ctx["sessions"]() as session:
-        teams = await load_teams(session)
-    for team in teams:
-        calendar = cached_profile(team, 0).calendar
-        if not calendar.is_open(now):
+        _, profiles = await router_view(session)
+    for team in profiles:
+        if not team.calendar.is_open(now):
             continue
         try:
-            shift_end = calendar.next_close(now)
+            shift_end = team.calendar.next_close(now)
         except ValueError:  # open round the clock
             continue
         job = await ctx["redis"].enqueue_job(

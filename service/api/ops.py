@@ -11,11 +11,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from routing.teams import dump_teams
 from service import ops
 from service.api.deps import caller_of, now_of, require_json, sessions_of
 from service.problems import Problem
-from service.teams import load_teams, spec_of
+from service.teams import export_teams as team_file
 
 TOML = "application/toml"
 CALENDAR = "text/calendar"
@@ -114,7 +113,7 @@ class OpsController(Controller):
     )
     async def export_teams(self, request: Request[Any, Any, Any]) -> str:
         async with sessions_of(request)() as session:
-            return dump_teams([spec_of(team) for team in await load_teams(session)])
+            return await team_file(session)
 
     @get(
         "/on-duty",

@@ -32,7 +32,7 @@ from service.notify.webhook import verify
 from service.outbox import drain
 from service.queue import QueueConnection
 from service.settings import Settings
-from service.teams import cached_profile, load_teams
+from service.teams import router_view
 from tests.conftest import Clock
 from tests.integration.test_smtp_outbound import CollectingHandler, free_port
 from tests.integration.test_webhook import Recorded, Script, ScriptedReceiver
@@ -352,13 +352,8 @@ async def test_serious_complaint_escalation_reaches_the_team_webhook(
 async def _open_teams(sessions: Sessions, at: datetime) -> dict[str, datetime]:
     """Teams on duty at `at`, with the end of their current shift."""
     async with sessions() as session:
-        teams = await load_teams(session)
-    shifts = {}
-    for team in teams:
-        calendar = cached_profile(team, 0).calendar
-        if calendar.is_open(at):
-            shifts[team.key] = calendar.next_close(at)
-    return shifts
+        _, teams = await router_view(session)
+    return {team.key: team.calendar.next_close(at) for team in teams if team.calendar.is_open(at)}
 
 
 async def _handoff_jobs(pool: ArqRedis) -> dict[str, float]:
