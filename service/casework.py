@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from routing.lifecycle import OPEN_STATUSES, Action, IllegalTransition, transition
 from routing.sla import feedback_due
 from service import messages
-from service.db.models import Case, CaseEvent, OutboxMessage, Reply, Team
+from service.db.models import Case, CaseEvent, Reply, Team
+from service.outbox import add_side_effect
 from service.problems import Problem
 from service.schemas import (
     CaseDetail,
@@ -235,13 +236,8 @@ async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str,
     record_event(
         session, case, "reply", agent, now, visible=True, reply_id=entry.id, team=case.team_key
     )
-    session.add(
-        OutboxMessage(
-            task="email_customer",
-            created_at=now,
-            available_at=now,
-            payload={"case_id": case.id, "kind": "reply", "reply_id": entry.id},
-        )
+    add_side_effect(
+        session, "email_customer", now, case_id=case.id, kind="reply", reply_id=entry.id
     )
 
 
@@ -291,11 +287,6 @@ async def resolve(
         feedback_due=follow_up.isoformat(),
     )
     for kind, when in (("resolution", now), ("feedback", follow_up)):
-        session.add(
-            OutboxMessage(
-                task="email_customer",
-                created_at=now,
-                available_at=when,
-                payload={"case_id": case.id, "kind": kind},
-            )
+        add_side_effect(
+            session, "email_customer", now, available_at=when, case_id=case.id, kind=kind
         )

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.handoff import Handoff, OpenCase, plan_handoffs
 from routing.model import CaseFacts, TeamProfile
-from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent, OutboxMessage
+from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent
+from service.outbox import add_side_effect
 from service.teams import router_view
 
 EVENTS = cast(Table, CaseEvent.__table__)
@@ -224,14 +225,7 @@ async def _apply(
     if events:
         await _insert_events(session, events)
     for to_team, ids in notify.items():
-        session.add(
-            OutboxMessage(
-                task="notify_team",
-                created_at=now,
-                available_at=now,
-                payload={"team": to_team, "event": "handoff", "case_ids": ids},
-            )
-        )
+        add_side_effect(session, "notify_team", now, team=to_team, event="handoff", case_ids=ids)
 
 
 _EVENT_COLUMNS = ("case_id", "at", "kind", "actor", "customer_visible", "data")

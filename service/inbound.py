@@ -25,9 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.casework import apply, find_case, record_event
-from service.db.models import Case, OutboxMessage, Reply, TaskRun
+from service.db.models import Case, Reply, TaskRun
 from service.intake import file_case
 from service.mail.inbound import REFERENCE_PATTERN, InboundEmail, InvalidEmail, parse_inbound
+from service.outbox import add_side_effect
 from service.problems import Problem
 from service.schemas import Contact, IntakeRequest
 from service.sla_clock import case_calendar, resume_clocks
@@ -246,13 +247,8 @@ async def add_customer_reply(
         message_id=email.message_id,
         **changes,
     )
-    session.add(
-        OutboxMessage(
-            task="notify_team",
-            created_at=now,
-            available_at=now,
-            payload={"case_id": case.id, "team": case.team_key, "event": "customer_reply"},
-        )
+    add_side_effect(
+        session, "notify_team", now, case_id=case.id, team=case.team_key, event="customer_reply"
     )
 
 

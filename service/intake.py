@@ -17,8 +17,9 @@ from routing.region import infer
 from routing.router import coverage_for, route
 from routing.sla import compute
 from service import messages
-from service.db.models import Case, CaseEvent, OutboxMessage
+from service.db.models import Case, CaseEvent
 from service.i18n import accept_language_tags, negotiate
+from service.outbox import add_side_effect
 from service.references import new_access_token, new_reference
 from service.schemas import IntakeRequest, IntakeResponse
 from service.sla_clock import warn_time
@@ -198,11 +199,7 @@ def _record_intake(
         )
 
     def outbox(task: str, **payload: Any) -> None:
-        session.add(
-            OutboxMessage(
-                task=task, created_at=now, available_at=now, payload={"case_id": case.id, **payload}
-            )
-        )
+        add_side_effect(session, task, now, case_id=case.id, **payload)
 
     event("received", "customer", {"channel": case.channel}, visible=True)
     event(

@@ -10,8 +10,9 @@ from routing.lifecycle import is_open
 from routing.router import route
 from routing.teams import canonical_tag
 from service.casework import record_event
-from service.db.models import Case, OutboxMessage
+from service.db.models import Case
 from service.i18n import negotiate
+from service.outbox import add_side_effect
 from service.problems import Problem, invalid
 from service.sla_clock import facts_of
 from service.teams import router_view
@@ -61,8 +62,12 @@ async def override_language(
                 **{"from": previous_team},
                 note=f"Language corrected from {previous} to {tag}. {decision.reason}",
             )
-            payload = {"case_id": case.id, "team": decision.team, "event": "language_reroute"}
-            session.add(
-                OutboxMessage(task="notify_team", created_at=now, available_at=now, payload=payload)
+            add_side_effect(
+                session,
+                "notify_team",
+                now,
+                case_id=case.id,
+                team=decision.team,
+                event="language_reroute",
             )
     case.updated_at = now

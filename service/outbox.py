@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,6 +14,20 @@ from service.queue import QueueConnection
 
 log = logging.getLogger("meridian.outbox")
 REDELIVER_AFTER = timedelta(minutes=10)
+
+
+def add_side_effect(
+    session: AsyncSession,
+    task: str,
+    now: datetime,
+    *,
+    available_at: datetime | None = None,
+    **payload: Any,
+) -> None:
+    """Queue the arq task `task` in the caller's transaction (due now, or at `available_at`)."""
+    session.add(
+        OutboxMessage(task=task, created_at=now, available_at=available_at or now, payload=payload)
+    )
 
 
 def job_id(message_id: int) -> str:

@@ -12,7 +12,8 @@ from routing.calendar import Schedule
 from routing.model import CaseFacts, SlaClock, TeamProfile
 from routing.router import coverage_for
 from routing.sla import resume
-from service.db.models import Case, CaseEvent, OutboxMessage
+from service.db.models import Case, CaseEvent
+from service.outbox import add_side_effect
 from service.teams import router_view
 
 WARN_SHARE = 0.8
@@ -140,6 +141,14 @@ def _escalate(
     case.updated_at = now
     data = {"clock": clock, "why": why, "level": case.escalation_level}
     session.add(CaseEvent(case_id=case.id, at=now, kind=kind, actor="meridian", data=data))
-    payload = {"case_id": case.id, "team": case.team_key, "event": kind, "why": why}
-    session.add(OutboxMessage(task=task, created_at=now, available_at=when, payload=payload))
+    add_side_effect(
+        session,
+        task,
+        now,
+        available_at=when,
+        case_id=case.id,
+        team=case.team_key,
+        event=kind,
+        why=why,
+    )
     report.references.append(case.reference)
