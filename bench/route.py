@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from routing.calendar import WEEKDAYS, Calendar
 from routing.model import CaseFacts, Proficiency, RoutingDecision, TeamProfile, Tier
 from routing.router import route
+from service.i18n import SUPPORTED, language_tag
 
 ZONES = [
     "Asia/Tokyo",
@@ -46,25 +47,7 @@ ZONES = [
     "Europe/Rome",
     "Pacific/Auckland",
 ]
-LANGUAGES = [
-    "en",
-    "zh-Hans",
-    "zh-Hant",
-    "ja",
-    "ko",
-    "es",
-    "pt-BR",
-    "fr",
-    "de",
-    "it",
-    "ru",
-    "ar",
-    "hi",
-    "id",
-    "vi",
-    "th",
-    "tr",
-]
+LANGUAGES = [language_tag(locale) for locale in SUPPORTED]  # the 17 reply languages
 REGIONS = ["APAC", "EMEA", "NA", "LATAM"]
 LEVELS: list[Proficiency] = ["native", "fluent", "basic"]
 TIERS: list[Tier] = ["standard", "silver", "gold", "diamond"]
