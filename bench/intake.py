@@ -433,9 +433,9 @@ async def _load_teams(url: str) -> int:
 
     engine = create_engine(url)
     async with session_factory(engine)() as session, session.begin():
-        created = await upsert_teams(session, parse_teams(SAMPLE.read_text(encoding="utf-8")))
+        changes = await upsert_teams(session, parse_teams(SAMPLE.read_text(encoding="utf-8")))
     await engine.dispose()
-    return len(created)
+    return len(changes.created)
 
 
 async def _case_count(url: str) -> int:

@@ -4,7 +4,7 @@ PYBABEL ?= $(VENV)/bin/pybabel
 LOCALES_DIR ?= locales
 LOCALES_POT ?= $(LOCALES_DIR)/messages.pot
 
-.PHONY: locales-extract locales-update locales-compile
+.PHONY: locales-extract locales-update locales-compile locales-plural-forms
 
 ## Extract translatable strings from Python and Jinja templates into the template (.pot).
 ## Translator comments: `# NOTE: ...` in Python; `{# NOTE: ... #}` in Jinja, whose extractor
@@ -22,3 +22,8 @@ locales-update: locales-extract
 ## Compile every catalog to .mo (not committed; also compiled on first use at run time).
 locales-compile:
 	$(PYBABEL) compile -d $(LOCALES_DIR) -D messages --statistics
+
+## After a Babel upgrade with new CLDR plural rules: rewrite each catalog's Plural-Forms header
+## and mark the plural entries whose forms changed fuzzy, for the translators to check.
+locales-plural-forms:
+	$(VENV)/bin/python -m service.plural_forms $(LOCALES_DIR)

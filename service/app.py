@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from routing.language import preload as preload_language_model
 from service.api.cases import CaseController
@@ -27,6 +26,7 @@ from service.problems import EXCEPTION_HANDLERS
 from service.queue import QueueConnection
 from service.settings import Settings
 from service.web import static_files, template_config
+from service.web.api_docs import swagger_assets, swagger_plugin
 from service.web.pages import CustomerPages
 
 log = logging.getLogger("meridian.app")
@@ -88,18 +88,20 @@ def create_app(
             answer_case_survey,
             CustomerPages,
             static_files(),
+            swagger_assets(),
         ],
         template_config=template_config(),
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock}),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_body_bytes,
+        logging_config=None,  # service.logs configures logging once per process
         openapi_config=OpenAPIConfig(
             title="Meridian",
             version="0.1.0",
             description="Multilingual follow-the-sun complaint routing",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[swagger_plugin()],
         ),
     )
 

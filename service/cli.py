@@ -23,8 +23,10 @@ from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Team
 from service.locale_stats import LocaleStats, locale_stats, render_table
+from service.logs import configure_logging, logging_config
+from service.mail.drop import latest
 from service.settings import PROJECT_ROOT, VAR_DIR, Settings, local_secret
-from service.teams import export_teams, upsert_teams
+from service.teams import TeamChanges, export_teams, upsert_teams
 
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
 
@@ -39,14 +41,20 @@ def _read_teams(path: str) -> list[TeamSpec]:
         raise SystemExit(1) from exc
 
 
-async def _import_teams(settings: Settings, path: str, *, only_if_empty: bool) -> dict[str, str]:
+async def _team_count(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return int(await session.scalar(select(func.count()).select_from(Team)) or 0)
+    finally:
+        await engine.dispose()
+
+
+async def _import_teams(settings: Settings, path: str) -> TeamChanges:
     specs = _read_teams(path)
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            count = await session.scalar(select(func.count()).select_from(Team))
-            if only_if_empty and count:
-                return {}
             return await upsert_teams(session, specs)
     finally:
         await engine.dispose()
@@ -70,9 +78,7 @@ def _save_keys(keys: dict[str, str]) -> None:
         for team, key in keys.items():
             out.write(f"{team} {key}\n")
     path.chmod(0o600)
-    print(f"API keys of {len(keys)} new team(s) written to {path} (X-Api-Key header):")
-    for team, key in keys.items():
-        print(f"  {team:16} {key}")
+    print(f"API keys of {len(keys)} new team(s) written to {path} (X-Api-Key header)")
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
@@ -87,8 +93,25 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(_: argparse.Namespace) -> int:
-    upgrade(Settings.from_env().database_url)
+    before, after = upgrade(Settings.from_env().database_url)
+    if before == after:
+        print(f"database already at revision {after}; nothing to do")
+    else:
+        print(f"database upgraded: revision {before or '(empty)'} → {after}")
     return 0
+
+
+def _print_changes(changes: TeamChanges) -> None:
+    for key in changes.created:
+        print(f"{key}: created")
+    for key, fields in changes.updated.items():
+        print(f"{key}: updated ({', '.join(fields)})")
+    for key in changes.unchanged:
+        print(f"{key}: unchanged")
+    print(
+        f"{len(changes.created)} created, {len(changes.updated)} updated, "
+        f"{len(changes.unchanged)} unchanged"
+    )
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
@@ -97,7 +120,9 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         specs = _read_teams(args.file)
         print(f"{args.file}: {len(specs)} team(s), no problems")
     elif args.action == "import":
-        _save_keys(asyncio.run(_import_teams(settings, args.file, only_if_empty=False)))
+        changes = asyncio.run(_import_teams(settings, args.file))
+        _print_changes(changes)
+        _save_keys(changes.api_keys)
     else:
         text = asyncio.run(_export_teams(settings))
         if args.file == "-":
@@ -110,7 +135,47 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 def cmd_seed(_: argparse.Namespace) -> int:
     """Load the sample teams when the database has none."""
     settings = Settings.from_env()
-    _save_keys(asyncio.run(_import_teams(settings, str(SAMPLE_TEAMS), only_if_empty=True)))
+    count = asyncio.run(_team_count(settings))
+    if count:
+        print(f"database already has {count} teams; nothing loaded")
+        return 0
+    changes = asyncio.run(_import_teams(settings, str(SAMPLE_TEAMS)))
+    print(f"loaded {len(changes.created)} teams from {SAMPLE_TEAMS.name}")
+    _save_keys(changes.api_keys)
+    return 0
+
+
+def cmd_mail(args: argparse.Namespace) -> int:
+    """The newest e-mails written to the mail folder (no SMTP server configured)."""
+    folder = Settings.from_env().mail_dir
+    dropped = latest(folder, args.limit) if folder.is_dir() else []
+    if not dropped:
+        print(f"no e-mail in {folder}")
+        return 0
+    for mail in dropped:
+        print(f"{mail.to}\t{mail.lang}\t{mail.subject}\t{mail.path}")
+    return 0
+
+
+def cmd_api(_: argparse.Namespace) -> int:
+    """One API process (uvicorn) with Meridian's logging; run as many as you need."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    uvicorn.run(
+        "service.app:app", host=settings.host, port=settings.port, log_config=logging_config()
+    )
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    """One arq worker with Meridian's logging; run as many as you need."""
+    from arq.worker import run_worker
+
+    from workers.settings import WorkerSettings
+
+    configure_logging()
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
     return 0
 
 
@@ -124,7 +189,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     from service.embedded_redis import EmbeddedRedis
 
     settings = Settings.from_env()
-    upgrade(settings.database_url)
+    cmd_db_upgrade(argparse.Namespace())
     cmd_seed(argparse.Namespace())
     env = dict(
         os.environ,
@@ -136,20 +201,8 @@ def cmd_run(_: argparse.Namespace) -> int:
         env["REDIS_URL"] = embedded.url
         print(f"embedded Redis-protocol server on {embedded.url}")
     children = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "service.app:app",
-                "--host",
-                settings.host,
-                "--port",
-                str(settings.port),
-            ],
-            env=env,
-        ),
-        subprocess.Popen([sys.executable, "-m", "arq", "workers.settings.WorkerSettings"], env=env),
+        subprocess.Popen([sys.executable, "-m", "service.cli", "api"], env=env),
+        subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env),
     ]
     print(f"Meridian on http://{settings.host}:{settings.port}  (API docs: /schema)")
     print(
@@ -197,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meridian", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the API and a worker").set_defaults(func=cmd_run)
+    sub.add_parser("api", help="start one API process").set_defaults(func=cmd_api)
+    sub.add_parser("worker", help="start one worker").set_defaults(func=cmd_worker)
     detect = sub.add_parser("detect", help="detect the language of each stdin line")
     detect.add_argument("--json", action="store_true", help="print the full detection")
     detect.add_argument("--hint", action="append", help="a locale hint (repeatable)")
@@ -216,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     locales.add_argument("--days", type=int, default=30, help="demand window (default 30)")
     locales.add_argument("--json", action="store_true")
     locales.set_defaults(func=cmd_locales)
+    mail = sub.add_parser("mail", help="e-mail written to files when no SMTP server is set")
+    mail.add_argument("action", choices=["list"])
+    mail.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")
+    mail.set_defaults(func=cmd_mail)
     return parser
 
 

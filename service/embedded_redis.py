@@ -72,7 +72,7 @@ class EmbeddedRedis:
             try:
                 if client.ping():
                     break
-            except redis.ConnectionError:
+            except (redis.ConnectionError, redis.TimeoutError):  # not listening, or still loading
                 if self.process.poll() is not None:
                     code = self.process.returncode
                     raise RuntimeError(f"redis server exited with {code}") from None

@@ -34,7 +34,15 @@ from routing.model import TeamSpec
 from routing.teams import TeamFileError, build_calendar, canonical_tag, parse_teams
 from service.db.models import Case, Team
 from service.problems import InvalidInput, Problem, invalid
-from service.teams import columns_of, load_teams, rotate_key, router_view, spec_of, upsert_teams
+from service.teams import (
+    TeamChanges,
+    columns_of,
+    load_teams,
+    rotate_key,
+    router_view,
+    spec_of,
+    upsert_teams,
+)
 from service.validation import check_zone
 
 MAX_DISTANCE = timedelta(days=5 * 366)
@@ -98,11 +106,22 @@ class SavedTeam(msgspec.Struct, omit_defaults=True):
     api_key: str | None = None
 
 
+class FieldChange(msgspec.Struct):
+    before: Any
+    after: Any
+
+
 class ImportResult(msgspec.Struct):
     created: list[str]
     updated: list[str]
+    """Only the teams whose fields really changed; see `changes`."""
+    unchanged: list[str]
+    changes: dict[str, dict[str, FieldChange]]
+    """Per updated team, each changed field before and after."""
     api_keys: dict[str, str]
-    """The keys of the teams created now (shown once)."""
+    """The keys of the teams created now (shown once; none on a dry run)."""
+    dry_run: bool = False
+    """True: nothing was saved; this is what the import would do."""
 
 
 class NewKey(msgspec.Struct):
@@ -303,28 +322,34 @@ def _team_file_problem(errors: list[dict[str, Any]]) -> Problem:
     return Problem(422, "invalid-team-file", detail, title="Invalid team file", errors=errors)
 
 
-async def save_teams(session: AsyncSession, specs: Sequence[TeamSpec]) -> dict[str, str]:
-    """Create or update teams and commit; the API keys of the teams created now."""
+async def save_teams(
+    session: AsyncSession, specs: Sequence[TeamSpec], *, dry_run: bool = False
+) -> TeamChanges:
+    """Create or update teams and commit (a dry run rolls back); what changed."""
     try:
         async with session.begin():
-            return await upsert_teams(session, specs)
+            return await upsert_teams(session, specs, dry_run=dry_run)
     except (IntegrityError, StaleDataError) as error:
         raise conflict("the teams were changed meanwhile; try again") from error
 
 
 async def save_team(session: AsyncSession, spec: TeamSpec) -> SavedTeam:
-    new_keys = await save_teams(session, [spec])
-    api_key = new_keys.get(spec.key)
+    api_key = (await save_teams(session, [spec])).api_keys.get(spec.key)
     return SavedTeam(team=team_out(spec), created=api_key is not None, api_key=api_key)
 
 
-async def import_team_file(session: AsyncSession, text: str) -> ImportResult:
-    specs = team_file_specs(text)
-    new_keys = await save_teams(session, specs)
+async def import_team_file(session: AsyncSession, text: str, *, dry_run: bool) -> ImportResult:
+    changes = await save_teams(session, team_file_specs(text), dry_run=dry_run)
     return ImportResult(
-        created=[spec.key for spec in specs if spec.key in new_keys],
-        updated=[spec.key for spec in specs if spec.key not in new_keys],
-        api_keys=new_keys,
+        created=changes.created,
+        updated=list(changes.updated),
+        unchanged=changes.unchanged,
+        changes={
+            key: {name: FieldChange(before, after) for name, (before, after) in fields.items()}
+            for key, fields in changes.updated.items()
+        },
+        api_keys=changes.api_keys,
+        dry_run=dry_run,
     )
 
 

@@ -48,6 +48,8 @@ class Settings:
     """Signs the links e-mailed to customers; must be the same in every process (scale-out)."""
     webhook_secret: str = "dev-only-webhook-secret"
     """HMAC-SHA256 key of the X-Meridian-Signature header on team webhooks."""
+    mail_dir: Path = VAR_DIR / "mail"
+    """Where e-mail is written as .eml files when no SMTP server is configured."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -65,4 +67,5 @@ class Settings:
             public_base_url=env.get("MERIDIAN_PUBLIC_URL") or f"http://{host}:{port}",
             secret_key=env.get("MERIDIAN_SECRET_KEY") or local_secret("secret-key.txt"),
             webhook_secret=env.get("MERIDIAN_WEBHOOK_SECRET") or local_secret("webhook-secret.txt"),
+            mail_dir=Path(env.get("MERIDIAN_MAIL_DIR") or VAR_DIR / "mail"),
         )

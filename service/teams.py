@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -118,20 +118,52 @@ async def export_teams(session: AsyncSession) -> str:
     return dump_teams([spec_of(team) for team in await load_teams(session)])
 
 
-async def upsert_teams(session: AsyncSession, specs: Sequence[TeamSpec]) -> dict[str, str]:
-    """Create or update teams; returns the API keys of teams created now (shown once)."""
+@dataclass(frozen=True)
+class TeamChanges:
+    """What an import changes: teams created, fields changed per team, teams left as they are."""
+
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+    """Per team, each changed field's (before, after) value."""
+    unchanged: list[str] = field(default_factory=list)
+    api_keys: dict[str, str] = field(default_factory=dict)
+    """The API keys of the teams created now (shown once; none on a dry run)."""
+
+
+def _changed_fields(team: Team, spec: TeamSpec) -> dict[str, tuple[Any, Any]]:
+    before = columns_of(spec_of(team))
+    return {
+        name: (before[name], after)
+        for name, after in columns_of(spec).items()
+        if before[name] != after
+    }
+
+
+async def upsert_teams(
+    session: AsyncSession, specs: Sequence[TeamSpec], *, dry_run: bool = False
+) -> TeamChanges:
+    """Create or update teams (only fields that differ are written); `dry_run` writes nothing."""
     existing = {t.key: t for t in await load_teams(session)}
-    new_keys: dict[str, str] = {}
+    changes = TeamChanges()
     for spec in specs:
         team = existing.get(spec.key)
         if team is None:
-            api_key = secrets.token_urlsafe(24)
-            session.add(Team(key=spec.key, api_key_hash=hash_secret(api_key), **columns_of(spec)))
-            new_keys[spec.key] = api_key
-        else:
-            for name, value in columns_of(spec).items():
-                setattr(team, name, value)
-    return new_keys
+            changes.created.append(spec.key)
+            if not dry_run:
+                api_key = secrets.token_urlsafe(24)
+                columns = columns_of(spec)
+                session.add(Team(key=spec.key, api_key_hash=hash_secret(api_key), **columns))
+                changes.api_keys[spec.key] = api_key
+            continue
+        changed = _changed_fields(team, spec)
+        if not changed:
+            changes.unchanged.append(spec.key)
+            continue
+        changes.updated[spec.key] = changed
+        if not dry_run:
+            for name, (_, after) in changed.items():
+                setattr(team, name, after)
+    return changes
 
 
 async def rotate_key(session: AsyncSession, team: Team) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from datetime import UTC
 from typing import Any, ClassVar
@@ -13,6 +12,7 @@ from arq.cron import CronJob
 
 from routing.language import preload as preload_language_model
 from service.db.engine import create_engine, session_factory
+from service.logs import configure_logging
 from service.mail.outbound import SmtpSettings
 from service.queue import WORKER_HEALTH_INTERVAL, QueueConnection
 from service.settings import Settings
@@ -36,7 +36,7 @@ def every_minute(task: Any) -> CronJob:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()  # also when started by arq's own CLI, which set up handlers of its own
     preload_language_model()
     ctx["settings"] = _settings
     ctx["smtp"] = SmtpSettings.from_env(os.environ)

@@ -6,6 +6,7 @@ retry after a crash between sending and recording is recognisable by the receive
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service import customer_mail
 from service.db.models import Case, OutboxMessage, TaskRun, Team
 from service.handoff import hand_off
-from service.mail.outbound import SmtpSettings, build_message, send
+from service.mail.drop import drop
+from service.mail.outbound import DEFAULT_SENDER, SmtpSettings, build_message, send
 from service.notify.webhook import deliver
 from service.outbox import drain
 from service.settings import Settings
@@ -110,7 +112,7 @@ async def escalate(ctx: dict[str, Any], outbox_id: int) -> str:
 
 
 async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
-    """Send the customer an e-mail in their language (SMTP when configured, else a log line)."""
+    """Send the customer an e-mail in their language (SMTP when configured, else an .eml file)."""
 
     async def perform(ctx: dict[str, Any], session: AsyncSession, message: OutboxMessage) -> Any:
         case = await session.get(Case, message.payload["case_id"])
@@ -129,14 +131,6 @@ async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
         if email is None:
             return {"kind": kind, "reference": case.reference, "sent": "skipped"}
         smtp: SmtpSettings | None = ctx.get("smtp")
-        if smtp is None:
-            return {
-                "kind": kind,
-                "reference": case.reference,
-                "sent": "log",
-                "subject": email.subject,
-                "lang": email.lang,
-            }
         mime = build_message(
             to=case.contact_email,
             subject=email.subject,
@@ -146,8 +140,12 @@ async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
             direction=email.direction,
             idempotency_key=f"outbox-{message.id}",
             reply_to_reference=case.reference,
-            sender=smtp.sender,
+            sender=smtp.sender if smtp else DEFAULT_SENDER,
         )
+        if smtp is None:
+            name = f"{message.id:08d}-{case.reference}-{kind}"
+            path = await asyncio.to_thread(drop, settings.mail_dir, mime, name)
+            return {"kind": kind, "reference": case.reference, "sent": "file", "file": str(path)}
         try:
             await send(smtp, mime)
         except Exception as exc:  # SMTP errors of any kind: try again later

@@ -96,14 +96,22 @@ class OpsController(Controller):
         guards=[require_toml],
         operation_id="opsImportTeams",
         summary="Create or update teams from a team file (application/toml)",
+        description="Reports only the teams that really change; `?dry_run=true` returns the "
+        "same report and saves nothing.",
     )
-    async def import_teams(self, request: Request[Any, Any, Any]) -> ops.ImportResult:
+    async def import_teams(
+        self,
+        request: Request[Any, Any, Any],
+        dry_run: Annotated[
+            bool, QueryParameter(description="report the changes without saving them")
+        ] = False,
+    ) -> ops.ImportResult:
         try:
             text = (await request.body()).decode("utf-8")
         except UnicodeDecodeError as error:
             raise Problem(400, "bad-request", "the team file is not UTF-8") from error
         async with sessions_of(request)() as session:
-            return await ops.import_team_file(session, text)
+            return await ops.import_team_file(session, text, dry_run=dry_run)
 
     @get(
         "/teams.toml",

@@ -59,7 +59,9 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
             await conn.execute(table.delete())
     factory = session_factory(engine)
     async with factory() as session, session.begin():
-        keys = await upsert_teams(session, parse_teams(SAMPLE.read_text(encoding="utf-8")))
+        keys = (
+            await upsert_teams(session, parse_teams(SAMPLE.read_text(encoding="utf-8")))
+        ).api_keys
     factory.team_keys = keys  # type: ignore[attr-defined]
     yield factory
     await engine.dispose()

@@ -202,14 +202,33 @@ async def test_team_file_round_trip(client: Client, team_keys: dict[str, str]) -
 
     unchanged = await client.put("/api/v1/ops/teams", content=exported.text, headers=TOML)
     assert unchanged.status_code == 200, unchanged.text
-    assert unchanged.json() == {"created": [], "updated": sorted(team_keys), "api_keys": {}}
+    assert unchanged.json() == {
+        "created": [],
+        "updated": [],
+        "unchanged": sorted(team_keys),
+        "changes": {},
+        "api_keys": {},
+        "dry_run": False,
+    }
 
     edited = exported.text.replace('name = "Dublin"', 'name = "Dublin City"') + (
         '[[team]]\nkey = "porto"\nname = "Porto"\nregion = "EMEA"\ntimezone = "Europe/Lisbon"\n'
         'languages = { pt = "native" }\n[team.weekly]\nmon = [["09:00", "17:00"]]\n'
     )
+    dry = await client.put("/api/v1/ops/teams?dry_run=true", content=edited, headers=TOML)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["dry_run"] is True
+    assert dry.json()["created"] == ["porto"] and dry.json()["api_keys"] == {}
+    assert dry.json()["changes"] == {
+        "dublin": {"name": {"before": "Dublin", "after": "Dublin City"}}
+    }
+    assert (await client.get("/api/v1/ops/teams/porto", headers=OPS)).status_code == 404
+    still = await client.get("/api/v1/ops/teams/dublin", headers=OPS)
+    assert still.json()["name"] == "Dublin"
+
     imported = await client.put("/api/v1/ops/teams", content=edited, headers=TOML)
     assert imported.json()["created"] == ["porto"]
+    assert imported.json()["updated"] == ["dublin"]
     assert list(imported.json()["api_keys"]) == ["porto"]
     dublin = await client.get("/api/v1/ops/teams/dublin", headers=OPS)
     assert dublin.json()["name"] == "Dublin City"

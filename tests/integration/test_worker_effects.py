@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db.models import OutboxMessage, TaskRun, Team
+from service.mail.drop import latest
 from service.mail.outbound import SmtpSettings
 from service.notify.webhook import verify
 from service.outbox import drain
@@ -232,6 +237,41 @@ async def test_customer_gets_an_acknowledgement_in_their_language(
     ack = await outbox_row(sessions, "email_customer")
     assert runs[f"email_customer:{ack.id}"]["sent"] == "smtp"
     assert runs[f"email_customer:{ack.id}"]["lang"] == lang
+
+
+async def test_without_smtp_the_acknowledgement_is_an_eml_file_a_developer_can_open(
+    client: Client,
+    sessions: Sessions,
+    clock: Clock,
+    redis_url: str,
+    queue: QueueConnection,
+    worker_settings: Settings,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock.now = TUESDAY_0900
+    filed = await file(client, "Mein Paket ist seit zwei Wochen nicht angekommen.")
+    await drain(sessions, queue, now=clock.now)
+    settings = dataclasses.replace(worker_settings, mail_dir=tmp_path / "mail")
+
+    with caplog.at_level(logging.INFO, logger="meridian.worker"):
+        worker = await run_worker(redis_url, make_ctx(sessions, queue, settings, None))
+    assert (worker.jobs_complete, worker.jobs_failed) == (2, 0)
+
+    (eml,) = (tmp_path / "mail").glob("*.eml")
+    assert filed["reference"] in eml.name
+    assert eml.stat().st_mode & 0o777 == 0o600
+    message = BytesParser(policy=default).parsebytes(eml.read_bytes())
+    assert message["To"] == "customer@example.com"
+    assert message["Content-Language"] == "de"
+    assert filed["reference"] in message["Subject"]
+    plain = message.get_body(("plain",))
+    assert isinstance(plain, EmailMessage)
+    assert filed["reference"] in plain.get_content()
+    assert b"\r\n" in eml.read_bytes()  # SMTP line endings, as a server would receive it
+    assert any(str(eml) in record.getMessage() for record in caplog.records)
+    (listed,) = latest(tmp_path / "mail")
+    assert (listed.path, listed.to, listed.lang) == (eml, "customer@example.com", "de")
 
 
 async def test_team_webhook_gets_one_signed_post_per_new_case(

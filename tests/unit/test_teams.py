@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import holidays as holiday_data
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from routing.calendar import WEEKDAYS
 from routing.model import Shift, TeamSpec
 from routing.teams import (
     TeamFileError,
@@ -20,6 +23,7 @@ from routing.teams import (
     profile,
 )
 
+SAMPLE_FILE = Path(__file__).resolve().parents[2] / "service" / "data" / "sample_teams.toml"
 SAMPLE = """\
 [[team]]
 key = "shanghai"            # slug [a-z0-9-]+
@@ -235,3 +239,26 @@ def test_dump_round_trips_any_spec(
         serves=(region,),
     )
     assert parse_teams(dump_teams([spec])) == [spec]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [spec for spec in parse_teams(SAMPLE_FILE.read_text(encoding="utf-8")) if spec.country],
+    ids=lambda spec: spec.key,
+)
+def test_sample_teams_work_their_countrys_current_week(spec: TeamSpec) -> None:
+    """Open on every working day and on no weekend day of the country (`holidays` knows both;
+    the UAE moved from Sunday–Thursday to Monday–Friday in 2022)."""
+    weekend = holiday_data.country_holidays(spec.country, years=2026).weekend
+    open_days = {WEEKDAYS.index(day) for day, windows in spec.weekly.items() if windows}
+    assert open_days == set(range(7)) - set(weekend)
+
+
+def test_the_readme_team_file_example_is_a_valid_team_file() -> None:
+    readme = (SAMPLE_FILE.parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Team file") :]
+    example = section[section.index("```toml") + len("```toml") : section.index("```\n\n")]
+    (spec,) = parse_teams(example)
+    assert spec.weekly["mon"] == (("22:00", "06:00"),)
+    assert {override.kind for override in spec.overrides} == {"extra", "closure"}
+    assert spec.holidays == (date(2026, 12, 31),)
