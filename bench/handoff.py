@@ -25,14 +25,14 @@ from datetime import UTC, datetime  # noqa: E402
 
 from sqlalchemy import delete, text  # noqa: E402
 
-from routing.teams import parse_teams  # noqa: E402
+from routing.team_file import parse_teams  # noqa: E402
+from service.cases.handoff import hand_off  # noqa: E402
 from service.db.engine import create_engine, session_factory  # noqa: E402
 from service.db.migrate import upgrade  # noqa: E402
 from service.db.models import Case, CaseEvent, OutboxMessage  # noqa: E402
-from service.db.synthetic import insert_open_cases  # noqa: E402
-from service.db.throwaway import throwaway_postgres  # noqa: E402
-from service.handoff import hand_off  # noqa: E402
-from service.teams import upsert_teams  # noqa: E402
+from service.teams.directory import upsert_teams  # noqa: E402
+from tests.support.synthetic import insert_open_cases  # noqa: E402
+from tests.support.throwaway_postgres import throwaway_postgres  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "service" / "data" / "sample_teams.toml"
 SHIFT_END = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # Shanghai closes; Dublin is on duty

@@ -427,9 +427,9 @@ def report(result: Result) -> None:
 
 
 async def _load_teams(url: str) -> int:
-    from routing.teams import parse_teams
+    from routing.team_file import parse_teams
     from service.db.engine import create_engine, session_factory
-    from service.teams import upsert_teams
+    from service.teams.directory import upsert_teams
 
     engine = create_engine(url)
     async with session_factory(engine)() as session, session.begin():
@@ -500,7 +500,7 @@ def main() -> None:
         f" {os.cpu_count()} CPUs",
         flush=True,
     )
-    from service.embedded_redis import EmbeddedRedis
+    from service.outbox.embedded_redis import EmbeddedRedis
 
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="meridian-bench-intake-") as tmp_name:
@@ -513,7 +513,7 @@ def main() -> None:
             sqlite_url = f"sqlite+aiosqlite:///{tmp}/intake.db"
             results.append(measure_meridian("sqlite", sqlite_url, redis_server.url, tmp, args))
             if args.postgres:
-                from service.db.throwaway import throwaway_postgres
+                from tests.support.throwaway_postgres import throwaway_postgres
 
                 with throwaway_postgres() as pg_url:
                     results.append(

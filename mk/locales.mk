@@ -26,4 +26,4 @@ locales-compile:
 ## After a Babel upgrade with new CLDR plural rules: rewrite each catalog's Plural-Forms header
 ## and mark the plural entries whose forms changed fuzzy, for the translators to check.
 locales-plural-forms:
-	$(VENV)/bin/python -m service.plural_forms $(LOCALES_DIR)
+	$(VENV)/bin/python -m service.i18n.plural_forms $(LOCALES_DIR)

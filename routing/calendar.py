@@ -14,9 +14,9 @@ Rules (all intervals are half-open, [open, close)):
   after it, i.e. the transition instant.  A window lying wholly inside a gap is empty.
 * DST fold: a start at an ambiguous time takes the earlier instant (fold=0) and an end takes the
   later one (fold=1), so the window's whole wall-clock span is covered.
-* Overrides (:class:`routing.model.Shift`) take aware datetimes as instants or naive datetimes as
-  wall-clock times in the calendar's zone (converted by the rules above).  Extra shifts are added
-  to the weekly windows; closures are then cut out of both.
+* Overrides (:class:`Shift`) take aware datetimes as instants or naive datetimes as wall-clock
+  times in the calendar's zone (converted by the rules above).  Extra shifts are added to the
+  weekly windows; closures are then cut out of both.
 * ``next_open``/``next_close`` search at most about three years ahead and raise
   :class:`NeverOpenError` / :class:`AlwaysOpenError` (both ``ValueError``) beyond that.
 * Results are aware UTC datetimes; naive arguments raise ``ValueError``.
@@ -31,10 +31,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from routing.model import Shift
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 1440
@@ -58,6 +56,15 @@ class NeverOpenError(ValueError):
 
 class AlwaysOpenError(ValueError):
     """The calendar does not close within the search horizon."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """A one-off override of a team calendar: an extra shift or a closure, in local time."""
+
+    start: datetime
+    end: datetime
+    kind: Literal["extra", "closure"]
 
 
 class Window(NamedTuple):

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, cast
 
+from routing.language.tags import names_traditional_chinese
 from routing.model import CATEGORIES, SEVERITIES, Category, Severity, Tier
 
 SUBSTRING_LANGUAGES = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my"})
-_TRADITIONAL_REGIONS = frozenset({"tw", "hk", "mo"})
 _RANK: Mapping[Severity, int] = {"general": 0, "moderate": 1, "serious": 2}
 
 
@@ -170,8 +170,7 @@ def rule_languages(language: str, rules: Rules) -> tuple[str, ...]:
     if parts[0] in ("", "und"):
         return rules.languages
     if parts[0] == "zh":
-        traditional = "hant" in parts or bool(_TRADITIONAL_REGIONS.intersection(parts))
-        candidates = ["zh-Hant" if traditional else "zh-Hans"]
+        candidates = ["zh-Hant" if names_traditional_chinese(parts[1:]) else "zh-Hans"]
     else:
         candidates = [parts[0]]
     candidates.append("en")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, get_args
 
-if TYPE_CHECKING:
-    from routing.calendar import Calendar
+from routing.calendar import Calendar, Shift
 
 Proficiency = Literal["native", "fluent", "basic"]
 Tier = Literal["standard", "silver", "gold", "diamond"]
@@ -24,27 +23,10 @@ Category = Literal[
     "other",
 ]
 
-TIERS: tuple[Tier, ...] = ("standard", "silver", "gold", "diamond")
-SEVERITIES: tuple[Severity, ...] = ("serious", "moderate", "general")
-CATEGORIES: tuple[Category, ...] = (
-    "product-function",
-    "performance",
-    "usability",
-    "service",
-    "account",
-    "privacy-security",
-    "billing",
-    "other",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Shift:
-    """A one-off override of a team calendar: an extra shift or a closure, in local time."""
-
-    start: datetime
-    end: datetime
-    kind: Literal["extra", "closure"]
+# The same values as tuples, in the order above (tiers lowest first, severities worst first).
+TIERS: tuple[Tier, ...] = get_args(Tier)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 
 @dataclass(frozen=True, slots=True)

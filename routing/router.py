@@ -21,13 +21,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from routing.calendar import Coverage, Schedule, coverage, from_us, to_us
+from routing.calendar import from_us, to_us
+from routing.language.tags import names_traditional_chinese
 from routing.model import CaseFacts, PassedOver, Proficiency, RoutingDecision, TeamProfile
 
 DEFAULT_WAIT_LIMIT = timedelta(hours=1)
 _LEVEL_RANK: dict[Proficiency | None, int] = {"native": 0, "fluent": 1, "basic": 2, None: 3}
 _LEVELS = {rank: level for level, rank in _LEVEL_RANK.items()}
-_TRADITIONAL_CHINESE = frozenset({"hant", "tw", "hk", "mo"})
 
 
 @lru_cache(maxsize=4096)
@@ -35,7 +35,7 @@ def language_key(tag: str) -> str:
     """What two tags must share to match: the language, and for Chinese the script."""
     parts = tag.lower().replace("_", "-").split("-")
     if parts[0] == "zh":
-        return "zh-hant" if _TRADITIONAL_CHINESE.intersection(parts[1:]) else "zh-hans"
+        return "zh-hant" if names_traditional_chinese(parts[1:]) else "zh-hans"
     return parts[0] or "und"
 
 
@@ -110,37 +110,13 @@ def route(
 ) -> RoutingDecision:
     """The team for ``case`` at ``now``; see the module docstring for the rules."""
     now_us = to_us(now)
-    region = case.region
-    passed: list[PassedOver] = []
-    if region is None:
-        pool = list(teams)
-    else:
-        pool = []
-        elsewhere = _passed_over(f"does not serve {region}")
-        for team in teams:
-            served = team.serves
-            if not served or region in served or region == team.region:
-                pool.append(team)
-            else:
-                passed.append(elsewhere[team.key])
-    scope = f"region {region}" if region else "any region"
-    if not pool:
-        pool, passed, scope = list(teams), [], f"any region (none serves {region})"
+    pool, passed, scope = _scope(case.region, teams)
     wanted = language_key(case.language)
     any_language = wanted == "und"
-    indexes = _INDEXES
     candidates: list[_Candidate] = []
     ranks: dict[int, _Rank] = {}  # of the speakers on duty, by position
     for team in pool:
-        if any_language:
-            level: Proficiency | None = "native"
-        else:
-            languages = team.languages
-            cached = indexes.get(id(languages))
-            if cached is None or cached[0] is not languages:
-                level = _language_index(languages).get(wanted)
-            else:
-                level = cached[1].get(wanted)
+        level = "native" if any_language else _language_index(team.languages).get(wanted)
         on_duty = team.calendar.is_open_us(now_us)
         if on_duty and level is not None:
             ranks[len(candidates)] = _rank(team, level, case)
@@ -152,8 +128,7 @@ def route(
     deadline = first_response_due or now + DEFAULT_WAIT_LIMIT
     openings = _openings(candidates, now_us, speakers_only=True)
     if openings:
-        _rank_all(openings, candidates, case, ranks)
-        chosen = min(openings, key=lambda i: (openings[i], ranks[i]))
+        chosen = _first_to_open(openings, candidates, case, ranks)
         at = from_us(openings[chosen])
         if at < deadline:
             team, level, _ = candidates[chosen]
@@ -173,13 +148,12 @@ def route(
             " translation"
         )
         return _decision(chosen, why, candidates, passed, case, ranks, openings)
-    openings = _openings(candidates, now_us, speakers_only=False)
+    openings = _openings(candidates, now_us, speakers_only=False, known=openings)
     if not openings:
         never = [PassedOver(candidate[0].key, "never opens") for candidate in candidates]
         reason = f"no team for {scope} opens within three years"
         return RoutingDecision(None, reason, tuple(passed + never))
-    _rank_all(openings, candidates, case, ranks)
-    chosen = min(openings, key=lambda i: (openings[i], candidates[i][1] is None, ranks[i]))
+    chosen = _first_to_open(openings, candidates, case, ranks, speakers_first=True)
     at = from_us(openings[chosen])
     why = (
         f"nobody for {scope} is on duty (coverage gap); {candidates[chosen][0].key} opens first,"
@@ -188,6 +162,27 @@ def route(
     return _decision(
         chosen, why, candidates, passed, case, ranks, openings, wait_until=at, gap=True
     )
+
+
+def _scope(
+    region: str | None, teams: Sequence[TeamProfile]
+) -> tuple[list[TeamProfile], list[PassedOver], str]:
+    """Rule 1: the teams that count, those passed over for not serving ``region``, and the scope
+    as the reasons name it."""
+    passed: list[PassedOver] = []
+    if region is None:
+        pool = list(teams)
+    else:
+        pool = []
+        elsewhere = _passed_over(f"does not serve {region}")
+        for team in teams:
+            if serves(team, region):
+                pool.append(team)
+            else:
+                passed.append(elsewhere[team.key])
+    if not pool:
+        return list(teams), [], f"any region (none serves {region})"
+    return pool, passed, f"region {region}" if region else "any region"
 
 
 def _rank_all(
@@ -199,16 +194,44 @@ def _rank_all(
         ranks[i] = _rank(team, level, case)
 
 
-def _openings(candidates: list[_Candidate], now_us: int, *, speakers_only: bool) -> dict[int, int]:
-    """When each off-duty candidate opens, by position; those that never open are left out."""
+def _openings(
+    candidates: list[_Candidate],
+    now_us: int,
+    *,
+    speakers_only: bool,
+    known: Mapping[int, int] | None = None,
+) -> dict[int, int]:
+    """When each off-duty candidate opens, by position; those that never open are left out.
+
+    ``known`` holds openings already looked up (at the same instant), by position.
+    """
+    known = known or {}
     found = {}
     for i, (team, level, on_duty) in enumerate(candidates):
         if on_duty or (speakers_only and level is None):
             continue
-        at = team.calendar.next_open_us(now_us)
+        at = known[i] if i in known else team.calendar.next_open_us(now_us)
         if at is not None:
             found[i] = at
     return found
+
+
+def _first_to_open(
+    openings: Mapping[int, int],
+    candidates: list[_Candidate],
+    case: CaseFacts,
+    ranks: dict[int, _Rank],
+    *,
+    speakers_first: bool = False,
+) -> int:
+    """The position of the candidate that opens first; ties go to speakers (``speakers_first``),
+    then to the best rank.  Only the tied candidates are ranked (added to ``ranks``)."""
+    first = min(openings.values())
+    tied = [i for i, at in openings.items() if at == first]
+    _rank_all(tied, candidates, case, ranks)
+    if speakers_first:
+        return min(tied, key=lambda i: (candidates[i][1] is None, ranks[i]))
+    return min(tied, key=ranks.__getitem__)
 
 
 def _decision(
@@ -302,16 +325,3 @@ def _lower_rank(
 @lru_cache(maxsize=4096)
 def _clock(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def coverage_for(case: CaseFacts, teams: Sequence[TeamProfile]) -> Coverage:
-    """Calendar the SLA clock runs on: speakers serving the region, else region, else all."""
-    pool = [team for team in teams if serves(team, case.region)] or list(teams)
-    if language_key(case.language) != "und":
-        pool = [team for team in pool if proficiency(team, case.language)] or pool
-    return _coverage(tuple(sorted({team.calendar for team in pool}, key=id)))
-
-
-@lru_cache(maxsize=256)
-def _coverage(calendars: tuple[Schedule, ...]) -> Coverage:
-    return coverage(calendars)

@@ -15,8 +15,7 @@ Choices (see DEFAULT_POLICY):
   general 1, moderate 0.75, serious 0.5 (so a serious diamond case gets 0.2 of each budget).
   Serious cases are escalated at once.
 * Waiting on the customer pauses the clock: ``resume`` moves each pending due time by the
-  business time of the pause.  When a case changes hands, ``handover`` keeps each pending
-  budget's remaining business time and re-counts it on the new calendar.
+  business time of the pause.
 """
 
 from __future__ import annotations
@@ -111,17 +110,6 @@ def resume(
         return calendar.add(resumed_at, calendar.between(paused_from, due))
 
     return _moved(clock, shifted, f"paused {paused_from.isoformat()} - {resumed_at.isoformat()}")
-
-
-def handover(clock: SlaClock, old: Schedule, new: Schedule, now: datetime) -> SlaClock:
-    """The clock when the case moves at ``now`` to teams whose coverage is ``new``."""
-
-    def recounted(due: datetime) -> datetime:
-        if due <= now:
-            return due
-        return new.add(now, old.between(now, due))
-
-    return _moved(clock, recounted, f"handed over {now.isoformat()}")
 
 
 def feedback_due(

@@ -13,18 +13,17 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from routing.language import preload as preload_language_model
-from service.api.cases import CaseController
-from service.api.health import health
-from service.api.inbound import receive_inbound_email
-from service.api.locales import stats as locale_stats
-from service.api.ops import OpsController
-from service.api.survey import answer_case_survey
-from service.api.teams import TeamController
+from service.cases.controllers import CaseController, TeamQueueController
 from service.db.engine import create_engine, session_factory
-from service.outbox import drain
-from service.problems import EXCEPTION_HANDLERS
-from service.queue import QueueConnection
-from service.settings import Settings
+from service.http.dependencies import DEPENDENCIES
+from service.http.health import health
+from service.http.problems import EXCEPTION_HANDLERS
+from service.i18n.controllers import stats as locale_stats
+from service.inbound.controllers import receive_inbound_email
+from service.outbox.arq_connection import ArqConnection
+from service.outbox.store import drain
+from service.settings import DEFAULT_REDIS_URL, Settings
+from service.teams.controllers import OpsController
 from service.web import static_files, template_config
 from service.web.api_docs import swagger_assets, swagger_plugin
 from service.web.pages import CustomerPages
@@ -46,7 +45,7 @@ async def _drain_outbox_forever(app: Litestar) -> None:
             await asyncio.sleep(OUTBOX_COALESCE_SECONDS)  # one drain for a burst of changes
         state.outbox_nudge.clear()
         try:
-            await drain(state.sessions, state.queue, now=state.clock())
+            await drain(state.sessions, state.arq, now=state.clock())
         except Exception as exc:  # Redis down: rows stay pending until it is back
             log.warning("outbox drain postponed: %s", exc)
 
@@ -61,10 +60,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.settings = settings.with_local_secrets()
         await asyncio.to_thread(preload_language_model)
         engine = create_engine(settings.database_url)
         app.state.sessions = session_factory(engine)
-        app.state.queue = QueueConnection(settings.redis_url or "redis://127.0.0.1:6379/0")
+        app.state.arq = ArqConnection(settings.redis_url or DEFAULT_REDIS_URL)
         app.state.outbox_nudge = asyncio.Event()
         drainer = asyncio.create_task(_drain_outbox_forever(app)) if drain_outbox else None
         try:
@@ -74,18 +74,17 @@ def create_app(
                 drainer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await drainer
-            await app.state.queue.close()
+            await app.state.arq.close()
             await engine.dispose()
 
     return Litestar(
         route_handlers=[
             CaseController,
-            TeamController,
+            TeamQueueController,
             health,
             locale_stats,
             OpsController,
             receive_inbound_email,
-            answer_case_survey,
             CustomerPages,
             static_files(),
             swagger_assets(),
@@ -94,8 +93,9 @@ def create_app(
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock}),
         exception_handlers=EXCEPTION_HANDLERS,
+        dependencies=DEPENDENCIES,
         request_max_body_size=settings.max_body_bytes,
-        logging_config=None,  # service.logs configures logging once per process
+        logging_config=None,  # service.common.logs configures logging once per process
         openapi_config=OpenAPIConfig(
             title="Meridian",
             version="0.1.0",

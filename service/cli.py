@@ -18,15 +18,15 @@ import msgspec
 from sqlalchemy import func, select
 
 from routing.model import TeamSpec
-from routing.teams import TeamFileError, parse_teams
+from routing.team_file import TeamFileError, parse_teams
+from service.common.logs import configure_logging, logging_config
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Team
-from service.locale_stats import LocaleStats, locale_stats, render_table
-from service.logs import configure_logging, logging_config
-from service.mail.drop import latest
+from service.i18n.translator_stats import LocaleStats, locale_stats, render_table
+from service.notify.mail_drop import latest
 from service.settings import PROJECT_ROOT, VAR_DIR, Settings, local_secret
-from service.teams import TeamChanges, export_teams, upsert_teams
+from service.teams.directory import TeamChanges, export_teams, upsert_teams
 
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
 
@@ -186,9 +186,10 @@ def _stop_on_sigterm(_signum: int, _frame: object) -> None:
 
 def cmd_run(_: argparse.Namespace) -> int:
     """API and worker together, with an embedded Redis when REDIS_URL is unset; Ctrl-C stops all."""
-    from service.embedded_redis import EmbeddedRedis
+    from service.outbox.embedded_redis import EmbeddedRedis
 
-    settings = Settings.from_env()
+    # Secrets made now, before the API and the worker start, so both read the same ones.
+    settings = Settings.from_env().with_local_secrets()
     cmd_db_upgrade(argparse.Namespace())
     cmd_seed(argparse.Namespace())
     env = dict(

@@ -4,21 +4,47 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = Path(os.environ.get("MERIDIAN_VAR_DIR", PROJECT_ROOT / "var"))
+SECRET_KEY_FILE = "secret-key.txt"
+WEBHOOK_SECRET_FILE = "webhook-secret.txt"
 
 
 def local_secret(name: str) -> str:
-    """A random secret kept in var/ (made on first use): the embedded default's keys."""
+    """A random secret kept in var/ (made on first use): the embedded default's keys.
+
+    Processes starting together agree on one secret: it is written to a private temporary file
+    and linked into place, which fails for every process but the first.
+    """
     path = VAR_DIR / name
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        path.chmod(0o600)
+        with tempfile.NamedTemporaryFile("w", dir=VAR_DIR, delete=False) as draft:
+            draft.write(secrets.token_urlsafe(32))
+        try:
+            os.link(draft.name, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft.name)
     return path.read_text(encoding="utf-8").strip()
+
+
+def _stored_secret(name: str) -> str:
+    """The secret kept in var/ if one was made before; "" (made at start-up) otherwise."""
+    path = VAR_DIR / name
+    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
+
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_url_from_env() -> str:
+    return os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
 
 
 def _default_database_url() -> str:
@@ -65,7 +91,17 @@ class Settings:
             translator_api_key=env.get("MERIDIAN_TRANSLATOR_KEY") or None,
             inbound_email_secret=env.get("MERIDIAN_INBOUND_EMAIL_SECRET") or None,
             public_base_url=env.get("MERIDIAN_PUBLIC_URL") or f"http://{host}:{port}",
-            secret_key=env.get("MERIDIAN_SECRET_KEY") or local_secret("secret-key.txt"),
-            webhook_secret=env.get("MERIDIAN_WEBHOOK_SECRET") or local_secret("webhook-secret.txt"),
+            secret_key=env.get("MERIDIAN_SECRET_KEY") or _stored_secret(SECRET_KEY_FILE),
+            webhook_secret=env.get("MERIDIAN_WEBHOOK_SECRET")
+            or _stored_secret(WEBHOOK_SECRET_FILE),
             mail_dir=Path(env.get("MERIDIAN_MAIL_DIR") or VAR_DIR / "mail"),
+        )
+
+    def with_local_secrets(self) -> Settings:
+        """Secrets neither configured nor stored yet are made now and kept in var/; called when a
+        process starts, never on import."""
+        return replace(
+            self,
+            secret_key=self.secret_key or local_secret(SECRET_KEY_FILE),
+            webhook_secret=self.webhook_secret or local_secret(WEBHOOK_SECRET_FILE),
         )

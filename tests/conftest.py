@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from service.db.throwaway import pg_binary, throwaway_postgres
-from service.embedded_redis import EmbeddedRedis
+from service.outbox.embedded_redis import EmbeddedRedis
+from tests.support.throwaway_postgres import pg_binary, throwaway_postgres
 
 T = TypeVar("T")
 

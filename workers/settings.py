@@ -11,24 +11,17 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 
 from routing.language import preload as preload_language_model
+from service.common.logs import configure_logging
 from service.db.engine import create_engine, session_factory
-from service.logs import configure_logging
-from service.mail.outbound import SmtpSettings
-from service.queue import WORKER_HEALTH_INTERVAL, QueueConnection
-from service.settings import Settings
-from workers.tasks import (
-    drain_outbox,
-    email_customer,
-    escalate,
-    handoff_team,
-    notify_team,
-    schedule_handoffs,
-    sweep_handoffs,
-    watch_sla,
-)
+from service.notify.smtp import SmtpSettings
+from service.outbox.arq_connection import WORKER_HEALTH_INTERVAL, ArqConnection
+from service.settings import Settings, redis_url_from_env
+from workers.handoff import handoff_team, schedule_handoffs, sweep_handoffs
+from workers.notify import email_customer, escalate, notify_team
+from workers.upkeep import drain_outbox, watch_sla
 
-_settings = Settings.from_env()
-REDIS_URL = _settings.redis_url or "redis://127.0.0.1:6379/0"
+# arq reads the connection from the class itself, so only REDIS_URL is read on import.
+REDIS_URL = redis_url_from_env()
 
 
 def every_minute(task: Any) -> CronJob:
@@ -38,15 +31,16 @@ def every_minute(task: Any) -> CronJob:
 async def startup(ctx: dict[str, Any]) -> None:
     configure_logging()  # also when started by arq's own CLI, which set up handlers of its own
     preload_language_model()
-    ctx["settings"] = _settings
+    settings = Settings.from_env().with_local_secrets()
+    ctx["settings"] = settings
     ctx["smtp"] = SmtpSettings.from_env(os.environ)
-    ctx["engine"] = create_engine(_settings.database_url)
+    ctx["engine"] = create_engine(settings.database_url)
     ctx["sessions"] = session_factory(ctx["engine"])
-    ctx["queue"] = QueueConnection(REDIS_URL)
+    ctx["arq"] = ArqConnection(REDIS_URL)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    await ctx["queue"].close()
+    await ctx["arq"].close()
     await ctx["engine"].dispose()
 
 

@@ -15,7 +15,7 @@ from litestar.template import TemplateConfig
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TRANSLATIONS_KEY = "translations"
-"""Context variable holding the page's `service.i18n.translations(locale)` catalog."""
+"""Context variable holding the page's `service.i18n.catalogs.translations(locale)` catalog."""
 
 
 @pass_context

@@ -23,26 +23,15 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import CATEGORIES, Category
-from service import messages
-from service.api.deps import now_of, sessions_of
-from service.casework import customer_view, find_case
-from service.db.models import Case
-from service.i18n import (
-    SUPPORTED,
-    format_due,
-    language_tag,
-    negotiate,
-    text_direction,
-    translations,
-)
-from service.intake import file_case
-from service.problems import InvalidInput, Problem
-from service.references import may_view
-from service.schemas import Contact, IntakeRequest
-from service.survey import (
+from service.cases.access import case_for_customer
+from service.cases.casework import customer_view
+from service.cases.intake import file_case
+from service.cases.schemas import Contact, IntakeRequest
+from service.cases.survey import (
     MAX_COMMENT_CHARS,
     MAX_SCORE,
     MIN_SCORE,
@@ -50,7 +39,19 @@ from service.survey import (
     accepts_survey,
     answer_survey,
 )
-from service.validation import MAX_TEXT_CHARS
+from service.cases.validation import MAX_TEXT_CHARS
+from service.common.errors import Conflict, InvalidInput, NotFound
+from service.db.models import Case
+from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
+from service.i18n import messages
+from service.i18n.catalogs import (
+    SUPPORTED,
+    format_due,
+    language_tag,
+    negotiate,
+    text_direction,
+    translations,
+)
 from service.web import TRANSLATIONS_KEY
 
 CONTENT_SECURITY_POLICY = (
@@ -301,13 +302,21 @@ def _not_found_page(request: Request[Any, Any, Any], locale: str) -> Template:
     )
 
 
+@dataclass(frozen=True)
+class StatusPageAsk:
+    """What a request for a status page names: the case, the token, the wanted language."""
+
+    reference: str
+    token: str | None
+    lang: str | None
+    accept_language: str | None
+
+
 async def _status_page(
     request: Request[Any, Any, Any],
-    reference: str,
-    token: str | None,
-    *,
-    lang: str | None,
-    accept_language: str | None,
+    db_session: AsyncSession,
+    secret_key: str,
+    asked: StatusPageAsk,
     survey: SurveyForm | None = None,
     survey_problem: FieldError | None = None,
 ) -> Template:
@@ -315,21 +324,18 @@ async def _status_page(
 
     `survey` and `survey_problem` show a rejected survey answer again, with what is wrong.
     """
-    async with sessions_of(request)() as session:
-        case = await find_case(session, reference)
-        if case is None or not may_view(
-            token,
-            reference=case.reference,
-            token_hash=case.access_token_hash,
-            secret_key=request.app.state.settings.secret_key,
-        ):
-            return _not_found_page(request, page_locale(lang, accept_language))
-        locale = page_locale(lang, case.reply_locale)
-        # customer_view words the status and timeline in case.reply_locale: detach the case
-        # so that showing it in another language can never be written back.
-        session.expunge(case)
-        case.reply_locale = locale
-        view = await customer_view(session, case)
+    try:
+        case = await case_for_customer(
+            db_session, asked.reference, asked.token, secret_key=secret_key
+        )
+    except NotFound:
+        return _not_found_page(request, page_locale(asked.lang, asked.accept_language))
+    locale = page_locale(asked.lang, case.reply_locale)
+    # customer_view words the status and timeline in case.reply_locale: detach the case
+    # so that showing it in another language can never be written back.
+    db_session.expunge(case)
+    case.reply_locale = locale
+    view = await customer_view(db_session, case)
     zone = _zone(case.customer_timezone)
     return _page(
         request,
@@ -349,7 +355,7 @@ async def _status_page(
         survey_scores=SURVEY_SCORES,
         survey_question=messages.survey_question(locale),
         survey_thanks=messages.survey_thanks(locale),
-        survey_action=f"/cases/{case.reference}/survey?{urlencode({'token': token or ''})}",
+        survey_action=f"/cases/{case.reference}/survey?{urlencode({'token': asked.token or ''})}",
         max_comment_chars=MAX_COMMENT_CHARS,
     )
 
@@ -385,6 +391,9 @@ class CustomerPages(Controller):
         request: Request[Any, Any, Any],
         data: Annotated[ComplaintForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         accept_language: AcceptLanguage,
+        sessions: SessionFactory,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
     ) -> Template | Redirect:
         """File the complaint (channel web) and show its status page; errors re-render the form."""
         locale = page_locale(data.lang, accept_language)
@@ -402,17 +411,12 @@ class CustomerPages(Controller):
             channel="web",
         )
         try:
-            filed = await file_case(
-                sessions_of(request),
-                complaint,
-                accept_language=accept_language,
-                now=now_of(request),
-            )
+            filed = await file_case(sessions, complaint, accept_language=accept_language, now=now)
         except InvalidInput as invalid:
             form = ComplaintForm(**{**vars(data), "lang": locale})
             errors = field_errors(locale, invalid.errors or [])
             return _form_page(request, locale, form, errors, status_code=422)
-        request.app.state.outbox_nudge.set()
+        nudge_outbox()
         query = urlencode({"token": filed.access_token})
         return Redirect(f"/cases/{filed.case.reference}?{query}", status_code=HTTP_303_SEE_OTHER)
 
@@ -423,12 +427,13 @@ class CustomerPages(Controller):
         reference: FromPath[str],
         lang: LangQuery,
         accept_language: AcceptLanguage,
+        db_session: DbSession,
+        settings: AppSettings,
         token: TokenQuery = None,
     ) -> Template:
         """The case in its reply language (or ?lang=); unknown case and wrong token look alike."""
-        return await _status_page(
-            request, reference, token, lang=lang, accept_language=accept_language
-        )
+        asked = StatusPageAsk(reference, token, lang, accept_language)
+        return await _status_page(request, db_session, settings.secret_key, asked)
 
     @post("/cases/{reference:str}/survey", name="answer-survey")
     async def submit_survey(
@@ -437,32 +442,26 @@ class CustomerPages(Controller):
         reference: FromPath[str],
         data: Annotated[SurveyForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         accept_language: AcceptLanguage,
+        db_session: DbSession,
+        sessions: SessionFactory,
+        settings: AppSettings,
+        now: Now,
         token: TokenQuery = None,
     ) -> Template | Redirect:
         """Store the rating and show the status page again, which then thanks the customer."""
         lang = data.lang or None
         if problem := survey_error(page_locale(lang, accept_language), data):
+            asked = StatusPageAsk(reference, token, lang, accept_language)
             return await _status_page(
-                request,
-                reference,
-                token,
-                lang=lang,
-                accept_language=accept_language,
-                survey=data,
-                survey_problem=problem,
+                request, db_session, settings.secret_key, asked, data, problem
             )
         answer = SurveyAnswer(score=int(data.score.strip()), comment=_comment_of(data))
         try:
             await answer_survey(
-                sessions_of(request),
-                reference,
-                token,
-                answer,
-                secret_key=request.app.state.settings.secret_key,
-                now=now_of(request),
+                sessions, reference, token, answer, secret_key=settings.secret_key, now=now
             )
-        except Problem as refused:
-            if refused.status_code == HTTP_404_NOT_FOUND:
-                return _not_found_page(request, page_locale(lang, accept_language))
-            # Reopened since the page was shown: the status page tells where the case stands.
+        except NotFound:
+            return _not_found_page(request, page_locale(lang, accept_language))
+        except Conflict:
+            pass  # reopened since the page was shown: the status page tells where it stands
         return Redirect(_status_url(reference, token, lang), status_code=HTTP_303_SEE_OTHER)

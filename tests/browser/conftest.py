@@ -14,13 +14,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from routing.teams import parse_teams
+from routing.team_file import parse_teams
 from service.app import create_app
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
-from service.embedded_redis import free_port
+from service.outbox.embedded_redis import free_port
 from service.settings import Settings
-from service.teams import upsert_teams
+from service.teams.directory import upsert_teams
 from tests.conftest import Clock, run_async, wait_until
 
 SAMPLE_TEAMS = Path(__file__).resolve().parents[2] / "service" / "data" / "sample_teams.toml"

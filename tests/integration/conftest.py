@@ -12,13 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as raw_engine
 
-from routing.teams import parse_teams
+from routing.team_file import parse_teams
 from service.app import create_app
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.db.models import Base
 from service.settings import Settings
-from service.teams import upsert_teams
+from service.teams.directory import upsert_teams
 from tests.conftest import Clock, run_async
 
 SAMPLE = Path(__file__).resolve().parents[2] / "service" / "data" / "sample_teams.toml"

@@ -1,1 +1,0 @@
-"""HTTP controllers of the JSON API (thin: parse, call a service, shape the answer)."""

@@ -1,0 +1,1 @@
+"""Cases: intake, casework, survey, language override, handoff and SLA watch."""

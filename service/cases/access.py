@@ -1,0 +1,88 @@
+"""Who may see a case: public references (MRD-7K3F92), customer access and link tokens, owning
+teams. Every lookup of a case on someone's behalf goes through here."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.common.caller import Caller
+from service.common.errors import Forbidden, NotFound
+from service.common.secrets import hash_secret
+from service.db.models import Case
+
+# Crockford's base32 without I, L, O, U: nothing a customer can misread on the phone.
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    return "MRD-" + "".join(secrets.choice(ALPHABET) for _ in range(6))
+
+
+def new_access_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_matches(token: str | None, token_hash: str) -> bool:
+    return token is not None and hmac.compare_digest(hash_secret(token), token_hash)
+
+
+def link_token(reference: str, secret_key: str) -> str:
+    """The token of links e-mailed to the customer (the issued access token is only hashed)."""
+    digest = hmac.new(secret_key.encode(), f"case-link:{reference}".encode(), hashlib.sha256)
+    return "L" + digest.hexdigest()[:40]
+
+
+def may_view(token: str | None, *, reference: str, token_hash: str, secret_key: str) -> bool:
+    """The customer's access token, or a link token from one of our e-mails."""
+    if token is None:
+        return False
+    link = link_token(reference, secret_key)
+    return hmac.compare_digest(token, link) or token_matches(token, token_hash)
+
+
+def not_found(reference: str) -> NotFound:
+    return NotFound(f"no case {reference} for these credentials")
+
+
+async def find_case(
+    session: AsyncSession, reference: str, *, for_update: bool = False
+) -> Case | None:
+    query = select(Case).where(Case.reference == reference.upper())
+    if for_update:
+        query = query.with_for_update()
+    return (await session.scalars(query)).first()
+
+
+async def case_for_customer(
+    session: AsyncSession,
+    reference: str,
+    token: str | None,
+    *,
+    secret_key: str,
+    for_update: bool = False,
+) -> Case:
+    """The case, if `token` is its access token or a link token; else the same 404 as for an
+    unknown reference, so a reference cannot be probed."""
+    case = await find_case(session, reference, for_update=for_update)
+    if case is None or not may_view(
+        token, reference=case.reference, token_hash=case.access_token_hash, secret_key=secret_key
+    ):
+        raise not_found(reference)
+    return case
+
+
+async def case_for_team(
+    session: AsyncSession, caller: Caller, reference: str, *, for_update: bool = False
+) -> Case:
+    """The case, if the caller's team owns it (or the caller is ops); 404 or 403 otherwise."""
+    case = await find_case(session, reference, for_update=for_update)
+    if case is None:
+        raise not_found(reference)
+    if not caller.may_act_for(case.team_key):
+        raise Forbidden(f"{case.reference} belongs to another team")
+    return case

@@ -1,0 +1,228 @@
+"""What customers and teams do with a case after intake: look, claim, reply, wait, resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from routing.lifecycle import OPEN_STATUSES, Action, IllegalTransition, transition
+from routing.model import SEVERITIES, TIERS
+from routing.sla import feedback_due
+from service.cases.access import case_for_team
+from service.cases.records import record_event
+from service.cases.schemas import (
+    CaseChanged,
+    CaseDetail,
+    CaseStatus,
+    Contact,
+    EventOut,
+    Queue,
+    QueueItem,
+    ReplyOut,
+    TimelineEntry,
+    view_of,
+)
+from service.cases.sla_watch import case_calendar, resume_clocks
+from service.common.caller import Caller
+from service.common.errors import Conflict
+from service.db.models import Case, CaseEvent, Reply, Team
+from service.i18n import messages
+from service.outbox.store import add_side_effect
+from service.teams.directory import router_view
+
+CaseAction = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
+
+
+async def _events(session: AsyncSession, case: Case) -> list[CaseEvent]:
+    query = select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    return list((await session.scalars(query)).all())
+
+
+async def _replies(session: AsyncSession, case: Case) -> list[Reply]:
+    query = select(Reply).where(Reply.case_id == case.id).order_by(Reply.id)
+    return list((await session.scalars(query)).all())
+
+
+async def team_names(session: AsyncSession) -> dict[str, str]:
+    rows = await session.execute(select(Team.key, Team.name))
+    return dict(rows.all())
+
+
+async def customer_view(session: AsyncSession, case: Case) -> CaseStatus:
+    """Status and customer-visible timeline, in the customer's language."""
+    names = await team_names(session)
+    locale = case.reply_locale
+    replies = {r.id: r for r in await _replies(session, case)}
+    timeline: list[TimelineEntry] = []
+    for event in await _events(session, case):
+        if not event.customer_visible:
+            continue
+        params = _timeline_params(event.data, names)
+        body = None
+        if event.kind in ("reply", "customer_reply"):  # a team's answer, the customer's e-mail
+            reply = replies.get(int(event.data.get("reply_id", 0)))
+            body = reply.body if reply else None
+        text = messages.timeline_event(locale, event.kind, **params)
+        timeline.append(TimelineEntry(at=event.at, kind=event.kind, text=text, body=body))
+    return CaseStatus(
+        reference=case.reference,
+        status=case.status,
+        status_label=messages.status_label(locale, case.status),
+        language=case.language,
+        team_name=names.get(case.team_key or ""),
+        first_response_due=case.first_response_due,
+        resolution_due=case.resolution_due,
+        timeline=timeline,
+    )
+
+
+def _timeline_params(data: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if team := data.get("team"):
+        params["team"] = names.get(team, team)
+    if status := data.get("status"):
+        params["status"] = status
+    return params
+
+
+async def agent_view(session: AsyncSession, case: Case) -> CaseDetail:
+    events = await _events(session, case)
+    replies = await _replies(session, case)
+    return view_of(
+        case,
+        CaseDetail,
+        contact=Contact(email=case.contact_email, name=case.contact_name, phone=case.contact_phone),
+        team=case.team_key,
+        events=[view_of(event, EventOut) for event in events],
+        replies=[view_of(reply, ReplyOut, team=reply.team_key) for reply in replies],
+    )
+
+
+async def queue(session: AsyncSession, team: str) -> Queue:
+    """Open cases of a team, most urgent first: severity, first-response due time, then the
+    higher tier, then the older case."""
+    query = select(Case).where(Case.team_key == team, Case.status.in_(OPEN_STATUSES))
+    cases = list((await session.scalars(query)).all())
+    cases.sort(
+        key=lambda c: (
+            SEVERITIES.index(c.severity),
+            c.first_response_due,
+            -TIERS.index(c.tier),
+            c.id,
+        )
+    )
+    return Queue(team=team, count=len(cases), cases=[view_of(c, QueueItem) for c in cases])
+
+
+def apply(case: Case, action: Action) -> str:
+    """Move the case through the status machine; an illegal move is a 409 problem."""
+    try:
+        new_status = transition(case.status, action)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc), kind="illegal-transition", title="Illegal transition") from exc
+    previous = case.status
+    case.status = new_status
+    return previous
+
+
+async def claim(session: AsyncSession, case: Case, now: datetime, *, agent: str) -> None:
+    if case.claimed_by and case.claimed_by != agent and case.status == "in_progress":
+        raise Conflict(
+            f"{case.reference} is claimed by {case.claimed_by}",
+            kind="already-claimed",
+            title="Already claimed",
+        )
+    previous = apply(case, "claim")
+    case.claimed_by = agent
+    case.updated_at = now
+    record_event(session, case, "claimed", agent, now, previous_status=previous)
+
+
+async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str, body: str) -> None:
+    """An agent's reply: shown to the customer on the status endpoint and e-mailed to them."""
+    apply(case, "reply")
+    if case.claimed_by is None:
+        case.claimed_by = agent
+    if case.first_responded_at is None:
+        case.first_responded_at = now
+    case.updated_at = now
+    entry = Reply(case_id=case.id, at=now, author=agent, team_key=case.team_key, body=body)
+    session.add(entry)
+    await session.flush()
+    record_event(
+        session, case, "reply", agent, now, visible=True, reply_id=entry.id, team=case.team_key
+    )
+    add_side_effect(
+        session, "email_customer", now, case_id=case.id, kind="reply", reply_id=entry.id
+    )
+
+
+async def set_status(
+    session: AsyncSession, case: Case, now: datetime, *, status: str, agent: str, note: str | None
+) -> None:
+    """Wait on the customer (the SLA clocks stop) or resume work (they restart, pushed back)."""
+    action: Action = "wait_on_customer" if status == "waiting_on_customer" else "resume"
+    previous = apply(case, action)
+    if action == "wait_on_customer":
+        case.paused_at = now
+    else:
+        _, profiles = await router_view(session)
+        resume_clocks(case, case_calendar(case, profiles), now)
+    case.updated_at = now
+    record_event(
+        session,
+        case,
+        "status_changed",
+        agent,
+        now,
+        visible=True,
+        status=status,
+        previous_status=previous,
+        note=note,
+    )
+
+
+async def resolve(
+    session: AsyncSession, case: Case, now: datetime, *, agent: str, summary: str | None
+) -> None:
+    """Resolve: the customer is told now and asked again for feedback a working day later."""
+    previous = apply(case, "resolve")
+    case.resolved_at = now
+    case.updated_at = now
+    _, profiles = await router_view(session)
+    follow_up = feedback_due(now, case_calendar(case, profiles))
+    record_event(
+        session,
+        case,
+        "resolved",
+        agent,
+        now,
+        visible=True,
+        previous_status=previous,
+        summary=summary,
+        feedback_due=follow_up.isoformat(),
+    )
+    for kind, when in (("resolution", now), ("feedback", follow_up)):
+        add_side_effect(
+            session, "email_customer", now, available_at=when, case_id=case.id, kind=kind
+        )
+
+
+async def act(
+    session: AsyncSession, caller: Caller, reference: str, action: CaseAction, now: datetime
+) -> CaseChanged:
+    """Lock the case, check the caller's team owns it, apply `action`, commit."""
+    async with session.begin():
+        case = await case_for_team(session, caller, reference, for_update=True)
+        await action(session, case, now)
+    return CaseChanged(
+        reference=case.reference,
+        status=case.status,
+        team=case.team_key,
+        claimed_by=case.claimed_by,
+        version=case.version,
+    )

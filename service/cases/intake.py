@@ -1,0 +1,263 @@
+"""Intake: a complaint goes in, is detected, classified, routed, stored and acknowledged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from routing.calendar import Calendar
+from routing.classify import classify
+from routing.coverage import coverage_for
+from routing.language import detect
+from routing.model import CaseFacts, RoutingDecision
+from routing.region import infer
+from routing.router import route
+from routing.sla import compute
+from service.cases.access import new_access_token, new_reference
+from service.cases.records import record_event
+from service.cases.schemas import IntakeRequest, IntakeResponse, view_of
+from service.cases.sla_watch import warn_time
+from service.cases.validation import (
+    FieldErrors,
+    check_country,
+    check_email,
+    check_locale,
+    check_text,
+    check_zone,
+)
+from service.common.secrets import hash_secret
+from service.db.models import Case
+from service.i18n import messages
+from service.i18n.catalogs import accept_language_tags, negotiate
+from service.outbox.store import add_side_effect
+from service.teams.directory import router_view
+
+ALWAYS_OPEN = Calendar(
+    "UTC", {day: [("00:00", "00:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+)
+
+
+def validate(request: IntakeRequest) -> None:
+    errors = FieldErrors()
+    errors.add("text", check_text(request.text))
+    errors.add("contact.email", check_email(request.contact.email))
+    if request.contact.name is not None and len(request.contact.name) > 200:
+        errors.add("contact.name", "must be at most 200 characters")
+    if request.contact.phone is not None and len(request.contact.phone) > 40:
+        errors.add("contact.phone", "must be at most 40 characters")
+    if request.timezone is not None:
+        errors.add("timezone", check_zone(request.timezone))
+    if request.locale is not None:
+        errors.add("locale", check_locale(request.locale))
+    if request.country is not None:
+        errors.add("country", check_country(request.country))
+    errors.raise_if_any()
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    team_name: str | None
+    access_token: str
+    acknowledgement: str
+
+
+async def file_case(
+    sessions: async_sessionmaker[AsyncSession],
+    request: IntakeRequest,
+    *,
+    accept_language: str | None,
+    now: datetime,
+    attempts: int = 5,
+) -> Filed:
+    """Validate, analyse, route and store a complaint in one transaction (with its outbox)."""
+    validate(request)
+    text = request.text.strip()
+    al_tags = accept_language_tags(accept_language)
+    hints = ([request.locale] if request.locale else []) + al_tags
+    detection = detect(text, hints)
+    where = infer(
+        country=request.country,
+        timezone=request.timezone,
+        phone=request.contact.phone,
+        accept_languages=al_tags,
+        language=detection.language,
+    )
+    locale = negotiate(
+        language=detection.language,
+        accept_language=accept_language,
+        declared=request.locale,
+        country=where.country,
+    )
+    kind = classify(text, detection.language, chosen=request.category, tier=request.tier)
+    customer_zone = request.timezone or where.timezone or "UTC"
+    for attempt in range(attempts):
+        token = new_access_token()
+        try:
+            async with sessions() as session, session.begin():
+                team_names, profiles = await router_view(session)
+                facts = CaseFacts(
+                    language=detection.language,
+                    region=where.region,
+                    opened_at=now,
+                    tier=request.tier,
+                    severity=kind.severity,
+                    category=kind.category,
+                )
+                calendar = coverage_for(facts, profiles) if profiles else ALWAYS_OPEN
+                clock = compute(facts, calendar)
+                decision = route(facts, profiles, now, first_response_due=clock.first_response_due)
+                team = decision.team if decision.team in team_names else None
+                team_name = team_names.get(team or "")
+                case = Case(
+                    reference=new_reference(),
+                    access_token_hash=hash_secret(token),
+                    contact_email=request.contact.email,
+                    contact_name=request.contact.name,
+                    contact_phone=request.contact.phone,
+                    locale_hint=request.locale,
+                    country_hint=request.country.upper() if request.country else None,
+                    timezone_hint=request.timezone,
+                    accept_language=accept_language[:500] if accept_language else None,
+                    text=text,
+                    language=detection.language,
+                    language_confidence=detection.confidence,
+                    script=detection.script,
+                    language_decided_by=detection.decided_by,
+                    language_runner_up=detection.runner_up,
+                    reply_locale=locale.locale,
+                    locale_fallback_from=locale.fallback_from,
+                    country=where.country,
+                    region=where.region,
+                    region_signal=where.signal,
+                    customer_timezone=customer_zone,
+                    category=kind.category,
+                    category_rule=kind.category_rule,
+                    severity=kind.severity,
+                    severity_rule=kind.severity_rule,
+                    tier=request.tier,
+                    channel=request.channel,
+                    status="routed" if team else "received",
+                    team_key=team,
+                    routing_reason=decision.reason,
+                    needs_translation=decision.needs_translation,
+                    coverage_gap=decision.coverage_gap,
+                    waiting_until=decision.wait_until,
+                    created_at=now,
+                    updated_at=now,
+                    first_response_due=clock.first_response_due,
+                    classification_due=clock.classification_due,
+                    resolution_due=clock.resolution_due,
+                    first_response_warn_at=warn_time(calendar, now, clock.first_response_due),
+                    resolution_warn_at=warn_time(calendar, now, clock.resolution_due),
+                )
+                session.add(case)
+                await session.flush()
+                _record_intake(
+                    session,
+                    case,
+                    detection_tags=hints,
+                    decision=decision,
+                    escalate=clock.escalate_now,
+                    now=now,
+                )
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            continue  # a reference collision: draw another
+        acknowledgement = messages.acknowledgement(
+            locale.locale,
+            reference=case.reference,
+            team_name=team_name or "",
+            due=case.first_response_due,
+            timezone=customer_zone,
+            waiting=team is None or decision.wait_until is not None,
+        )
+        return Filed(
+            case=case, team_name=team_name, access_token=token, acknowledgement=acknowledgement
+        )
+    raise RuntimeError("unreachable")
+
+
+def _record_intake(
+    session: AsyncSession,
+    case: Case,
+    *,
+    detection_tags: list[str],
+    decision: RoutingDecision,
+    escalate: bool,
+    now: datetime,
+) -> None:
+    """Audit events and outbox rows of a new case, in the intake transaction."""
+
+    def event(kind: str, actor: str, data: dict[str, Any], *, visible: bool = False) -> None:
+        record_event(session, case, kind, actor, now, visible=visible, **data)
+
+    def outbox(task: str, **payload: Any) -> None:
+        add_side_effect(session, task, now, case_id=case.id, **payload)
+
+    event("received", "customer", {"channel": case.channel}, visible=True)
+    event(
+        "detected",
+        "meridian",
+        {
+            "language": case.language,
+            "confidence": case.language_confidence,
+            "script": case.script,
+            "decided_by": case.language_decided_by,
+            "runner_up": case.language_runner_up,
+            "hints": detection_tags,
+            "reply_locale": case.reply_locale,
+            "locale_fallback_from": case.locale_fallback_from,
+            "country": case.country,
+            "region": case.region,
+            "region_signal": case.region_signal,
+        },
+    )
+    event(
+        "classified",
+        "meridian",
+        {
+            "category": case.category,
+            "category_rule": case.category_rule,
+            "severity": case.severity,
+            "severity_rule": case.severity_rule,
+        },
+    )
+    event(
+        "routed",
+        "meridian",
+        {
+            "team": case.team_key,
+            "reason": decision.reason,
+            "alternatives": [{"team": a.team, "why": a.why} for a in decision.alternatives],
+            "needs_translation": decision.needs_translation,
+            "coverage_gap": decision.coverage_gap,
+            "wait_until": decision.wait_until.isoformat() if decision.wait_until else None,
+        },
+        visible=case.team_key is not None,
+    )
+    outbox("email_customer", kind="acknowledgement")
+    if case.team_key:
+        outbox("notify_team", team=case.team_key, event="new_case")
+    if escalate:
+        why = f"serious complaint ({case.severity_rule})"
+        event("escalated", "meridian", {"why": why})
+        outbox("escalate", team=case.team_key, why=why)
+
+
+def intake_response(filed: Filed, base_url: str) -> IntakeResponse:
+    case = filed.case
+    return view_of(
+        case,
+        IntakeResponse,
+        access_token=filed.access_token,
+        team=case.team_key,
+        team_name=filed.team_name,
+        acknowledgement=filed.acknowledgement,
+        status_url=f"{base_url}/cases/{case.reference}?token={filed.access_token}",
+    )

@@ -1,0 +1,182 @@
+"""Request and response bodies of the JSON API (msgspec structs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import msgspec
+
+from routing.model import Category, Severity, Tier
+
+Channel = Literal["web", "api", "email"]
+
+
+StructT = TypeVar("StructT", bound=msgspec.Struct)
+
+
+def view_of(row: object, kind: type[StructT], **overrides: Any) -> StructT:
+    """A response struct from the same-named attributes of a stored row, plus `overrides` for
+    the fields named or shaped differently."""
+    values = {name: getattr(row, name) for name in kind.__struct_fields__ if name not in overrides}
+    return kind(**values, **overrides)
+
+
+class Contact(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    name: str | None = None
+    phone: str | None = None
+
+
+class IntakeRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """A complaint as the customer files it."""
+
+    text: str
+    contact: Contact
+    locale: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    category: Category | None = None
+    tier: Tier = "standard"
+    channel: Channel = "api"
+
+
+class IntakeResponse(msgspec.Struct):
+    reference: str
+    access_token: str
+    language: str
+    region: str | None
+    team: str | None
+    team_name: str | None
+    status: str
+    first_response_due: datetime
+    acknowledgement: str
+    reply_locale: str
+    status_url: str
+
+
+class TimelineEntry(msgspec.Struct):
+    at: datetime
+    kind: str
+    text: str
+    body: str | None = None
+
+
+class CaseStatus(msgspec.Struct):
+    """What the customer sees of their case."""
+
+    reference: str
+    status: str
+    status_label: str
+    language: str
+    team_name: str | None
+    first_response_due: datetime
+    resolution_due: datetime
+    timeline: list[TimelineEntry]
+
+
+class EventOut(msgspec.Struct):
+    at: datetime
+    kind: str
+    actor: str
+    customer_visible: bool
+    data: dict[str, Any]
+
+
+class ReplyOut(msgspec.Struct):
+    at: datetime
+    author: str
+    team: str | None
+    body: str
+
+
+class CaseDetail(msgspec.Struct):
+    """Everything an agent needs, audit timeline included."""
+
+    reference: str
+    status: str
+    text: str
+    contact: Contact
+    language: str
+    language_confidence: float
+    language_decided_by: str
+    script: str
+    reply_locale: str
+    locale_fallback_from: str | None
+    country: str | None
+    region: str | None
+    region_signal: str
+    customer_timezone: str
+    category: str
+    category_rule: str
+    severity: Severity | str
+    severity_rule: str
+    tier: str
+    channel: str
+    team: str | None
+    claimed_by: str | None
+    routing_reason: str
+    needs_translation: bool
+    coverage_gap: bool
+    created_at: datetime
+    first_response_due: datetime
+    classification_due: datetime
+    resolution_due: datetime
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    version: int
+    events: list[EventOut]
+    replies: list[ReplyOut]
+
+
+class QueueItem(msgspec.Struct):
+    reference: str
+    status: str
+    severity: str
+    tier: str
+    category: str
+    language: str
+    needs_translation: bool
+    claimed_by: str | None
+    first_response_due: datetime
+    resolution_due: datetime
+    created_at: datetime
+
+
+class Queue(msgspec.Struct):
+    team: str
+    count: int
+    cases: list[QueueItem]
+
+
+class ClaimRequest(msgspec.Struct, forbid_unknown_fields=True):
+    agent: str
+
+
+class ReplyRequest(msgspec.Struct, forbid_unknown_fields=True):
+    body: str
+    agent: str
+
+
+class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
+    status: Literal["waiting_on_customer", "in_progress"]
+    agent: str
+    note: str | None = None
+
+
+class LanguageRequest(msgspec.Struct, forbid_unknown_fields=True):
+    language: str
+    agent: str
+
+
+class ResolveRequest(msgspec.Struct, forbid_unknown_fields=True):
+    agent: str
+    summary: str | None = None
+
+
+class CaseChanged(msgspec.Struct):
+    reference: str
+    status: str
+    team: str | None
+    claimed_by: str | None
+    version: int

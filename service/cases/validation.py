@@ -1,0 +1,73 @@
+"""Checks of customer input that a schema cannot express; each failure names its field."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from email_validator import EmailNotValidError, validate_email
+
+from service.common.errors import InvalidInput
+
+MAX_TEXT_CHARS = 20_000
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")
+_TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+
+def check_zone(name: str) -> str | None:
+    """None if `name` is a known IANA zone, else the reason it is not."""
+    if not _ZONE_NAME.match(name):
+        return "not an IANA time zone name"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r}"
+    return None
+
+
+def check_locale(tag: str) -> str | None:
+    if not _TAG.match(tag):
+        return "not a locale tag such as 'pt-BR' or 'zh-Hant'"
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return f"unknown locale {tag!r}"
+    return None
+
+
+def check_country(code: str) -> str | None:
+    if len(code) != 2 or code.upper() not in Locale("en").territories:
+        return "not an ISO 3166 two-letter country code"
+    return None
+
+
+def check_email(address: str) -> str | None:
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
+class FieldErrors:
+    """Collects field errors and raises them together as one 422."""
+
+    def __init__(self) -> None:
+        self.errors: list[dict[str, str]] = []
+
+    def add(self, field: str, message: str | None) -> None:
+        if message:
+            self.errors.append({"field": field, "message": message})
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+def check_text(text: str) -> str | None:
+    if not text.strip():
+        return "must not be empty"
+    if len(text) > MAX_TEXT_CHARS:
+        return f"must be at most {MAX_TEXT_CHARS} characters (got {len(text)})"
+    return None

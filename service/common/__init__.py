@@ -1,0 +1,1 @@
+"""What every package shares: domain errors and logging."""

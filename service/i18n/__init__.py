@@ -1,0 +1,1 @@
+"""Locale negotiation, gettext catalogs, customer-facing messages, translator stats."""

@@ -1,0 +1,52 @@
+"""Inbound e-mail: mail relays post each raw customer message here."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from litestar import Request, Response, post
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from service.common.errors import Unauthenticated, Unavailable
+from service.http.dependencies import Now, NudgeOutbox, SessionFactory
+from service.http.guards import require_raw_message
+from service.inbound.parse import MAX_MESSAGE_BYTES
+from service.inbound.receive import InboundOutcome, receive_email
+
+
+def require_relay_secret(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: X-Inbound-Secret must equal the configured secret (503 while none is set)."""
+    expected: str | None = connection.app.state.settings.inbound_email_secret
+    if not expected:
+        raise Unavailable(
+            "inbound e-mail is not configured",
+            kind="inbound-email-not-configured",
+            title="Inbound e-mail is not configured",
+        )
+    given = connection.headers.get("x-inbound-secret", "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthenticated("send the relay's shared secret in X-Inbound-Secret")
+
+
+@post(
+    "/api/v1/inbound/email",
+    guards=[require_relay_secret, require_raw_message],
+    request_max_body_size=MAX_MESSAGE_BYTES,
+    operation_id="receiveEmail",
+    summary="Receive a customer e-mail from the mail relay",
+    tags=["inbound"],
+)
+async def receive_inbound_email(
+    request: Request[Any, Any, Any], sessions: SessionFactory, now: Now, nudge_outbox: NudgeOutbox
+) -> Response[InboundOutcome]:
+    """A new case (201), a reply threaded onto the sender's case (200), or a repeat (200)."""
+    received = await receive_email(sessions, await request.body(), now=now)
+    if not received.outcome.duplicate:
+        nudge_outbox()
+    status = HTTP_201_CREATED if received.created else HTTP_200_OK
+    return Response(received.outcome, status_code=status)

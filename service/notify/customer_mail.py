@@ -1,0 +1,58 @@
+"""The e-mails a customer receives, rendered in their language and time zone."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.cases.access import link_token
+from service.db.models import Case, Reply, Team
+from service.i18n import messages
+
+
+def status_url(case: Case, base_url: str, secret_key: str) -> str:
+    return f"{base_url}/cases/{case.reference}?token={link_token(case.reference, secret_key)}"
+
+
+async def render(
+    session: AsyncSession,
+    case: Case,
+    kind: str,
+    payload: dict[str, object],
+    *,
+    base_url: str,
+    secret_key: str,
+) -> messages.Email | None:
+    """The e-mail of `kind` for `case`; None when there is nothing to send any more."""
+    url = status_url(case, base_url, secret_key)
+    team = await session.get(Team, case.team_key) if case.team_key else None
+    team_name = team.name if team else ""
+    locale = case.reply_locale
+    if kind == "acknowledgement":
+        return messages.acknowledgement_email(
+            locale,
+            reference=case.reference,
+            team_name=team_name,
+            due=case.first_response_due,
+            timezone=case.customer_timezone,
+            status_url=url,
+            waiting=team is None or case.waiting_until is not None,
+        )
+    if kind == "reply":
+        reply = await session.scalar(select(Reply).where(Reply.id == payload.get("reply_id")))
+        if reply is None:
+            return None
+        return messages.reply_email(
+            locale,
+            reference=case.reference,
+            team_name=team_name,
+            body=reply.body,
+            status_url=url,
+        )
+    if kind == "resolution":
+        return messages.resolution_email(locale, reference=case.reference, survey_url=url)
+    if kind == "feedback":
+        if case.csat_at is not None or case.status not in ("resolved", "closed"):
+            return None  # answered already, or reopened: no reminder
+        return messages.resolution_email(locale, reference=case.reference, survey_url=url)
+    raise ValueError(f"unknown customer e-mail kind {kind!r}")

@@ -1,0 +1,1 @@
+"""Test and benchmark tooling: a throwaway PostgreSQL, synthetic cases."""

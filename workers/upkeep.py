@@ -1,0 +1,20 @@
+"""Every-minute upkeep: SLA warnings and escalations, and the outbox safety-net drain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.cases.sla_watch import watch
+from service.outbox.store import drain
+from workers.once import utcnow
+
+
+async def watch_sla(ctx: dict[str, Any]) -> int:
+    """Warn at 80 % and escalate at 100 % of every SLA clock."""
+    report = await watch(ctx["sessions"], now=utcnow())
+    return report.warnings + report.breaches
+
+
+async def drain_outbox(ctx: dict[str, Any]) -> int:
+    """Safety net: whatever an API process could not hand over is drained here."""
+    return await drain(ctx["sessions"], ctx["arq"], now=utcnow())
