@@ -1,4 +1,4 @@
-"""Language-identification benchmark: routing.language.detection.detect against raw langdetect.
+"""Language-identification benchmark: routing.language.detect against raw langdetect.
 
 Prints accuracy per language and kind, the most frequent confusions, macro averages and the
 time per text of both detectors, measured in the same run on the labelled dev data

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from routing.calendar import WEEKDAYS, Calendar
 from routing.model import CaseFacts, Proficiency, RoutingDecision, TeamProfile, Tier
 from routing.router import route
-from service.i18n.catalogs import SUPPORTED, language_tag
+from service.i18n.negotiation import SUPPORTED, language_tag
 
 ZONES = [
     "Asia/Tokyo",

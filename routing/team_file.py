@@ -289,13 +289,17 @@ class _TeamReader:
                 message = f"team {self.label}: {day} {text} overlaps {next_day} {next_text}"
                 self.problem(next_day, message, next_text.split("-")[0])
 
+    def listed(self, field: str, what: str) -> list[Any]:
+        """The field's list (empty when absent); a problem, and nothing, when it is no list."""
+        value = self.raw.get(field, [])
+        if isinstance(value, list):
+            return value
+        self.problem(field, f"team {self.label}: {field} must be {what}")
+        return []
+
     def holidays(self) -> tuple[date, ...]:
-        value = self.raw.get("holidays", [])
-        if not isinstance(value, list):
-            self.problem("holidays", f"team {self.label}: holidays must be a list of dates")
-            return ()
         days = []
-        for item in value:
+        for item in self.listed("holidays", "a list of dates"):
             if isinstance(item, date) and not isinstance(item, datetime):
                 days.append(item)
                 continue
@@ -307,12 +311,8 @@ class _TeamReader:
         return tuple(days)
 
     def overrides(self) -> tuple[Shift, ...]:
-        value = self.raw.get("overrides", [])
-        if not isinstance(value, list):
-            self.problem("overrides", f"team {self.label}: overrides must be [[team.overrides]]")
-            return ()
         shifts = []
-        for number, table in enumerate(value):
+        for number, table in enumerate(self.listed("overrides", "[[team.overrides]]")):
             if not isinstance(table, dict):
                 self.problem(
                     "overrides", f"team {self.label}: overrides must be [[team.overrides]]"

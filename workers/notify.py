@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from arq import Retry
@@ -97,12 +98,8 @@ async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
             return {"kind": kind, "reference": case.reference, "sent": "skipped"}
         smtp: SmtpSettings | None = ctx.get("smtp")
         mime = build_message(
+            **asdict(email),  # subject, text, html, lang, direction
             to=case.contact_email,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            lang=email.lang,
-            direction=email.direction,
             idempotency_key=f"outbox-{message.id}",
             reply_to_reference=case.reference,
             sender=smtp.sender if smtp else DEFAULT_SENDER,

@@ -30,9 +30,9 @@ from service.cases.schemas import (
     StatusRequest,
 )
 from service.cases.survey import SurveyAnswer, SurveyRecorded, answer_survey
-from service.cases.validation import check_text
 from service.common.caller import Caller
 from service.common.errors import invalid
+from service.common.validation import check_text
 from service.http.dependencies import (
     AppSettings,
     CurrentCaller,

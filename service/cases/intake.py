@@ -18,10 +18,11 @@ from routing.region import infer
 from routing.router import route
 from routing.sla import compute
 from service.cases.access import new_access_token, new_reference
-from service.cases.records import record_event
+from service.cases.records import finding_columns, record_event
 from service.cases.schemas import IntakeRequest, IntakeResponse, view_of
 from service.cases.sla_watch import warn_time
-from service.cases.validation import (
+from service.common.secrets import hash_secret
+from service.common.validation import (
     FieldErrors,
     check_country,
     check_email,
@@ -29,10 +30,9 @@ from service.cases.validation import (
     check_text,
     check_zone,
 )
-from service.common.secrets import hash_secret
 from service.db.models import Case
 from service.i18n import messages
-from service.i18n.catalogs import accept_language_tags, negotiate
+from service.i18n.negotiation import accept_language_tags, negotiate
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
 
@@ -56,6 +56,19 @@ def validate(request: IntakeRequest) -> None:
     if request.country is not None:
         errors.add("country", check_country(request.country))
     errors.raise_if_any()
+
+
+def _sent_columns(request: IntakeRequest, accept_language: str | None) -> dict[str, Any]:
+    """The case columns that keep what the customer sent besides the text: contact and hints."""
+    return {
+        "contact_email": request.contact.email,
+        "contact_name": request.contact.name,
+        "contact_phone": request.contact.phone,
+        "locale_hint": request.locale,
+        "country_hint": request.country.upper() if request.country else None,
+        "timezone_hint": request.timezone,
+        "accept_language": accept_language[:500] if accept_language else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -116,29 +129,10 @@ async def file_case(
                 case = Case(
                     reference=new_reference(),
                     access_token_hash=hash_secret(token),
-                    contact_email=request.contact.email,
-                    contact_name=request.contact.name,
-                    contact_phone=request.contact.phone,
-                    locale_hint=request.locale,
-                    country_hint=request.country.upper() if request.country else None,
-                    timezone_hint=request.timezone,
-                    accept_language=accept_language[:500] if accept_language else None,
+                    **_sent_columns(request, accept_language),
                     text=text,
-                    language=detection.language,
-                    language_confidence=detection.confidence,
-                    script=detection.script,
-                    language_decided_by=detection.decided_by,
-                    language_runner_up=detection.runner_up,
-                    reply_locale=locale.locale,
-                    locale_fallback_from=locale.fallback_from,
-                    country=where.country,
-                    region=where.region,
-                    region_signal=where.signal,
+                    **finding_columns(detection, where, locale, kind),
                     customer_timezone=customer_zone,
-                    category=kind.category,
-                    category_rule=kind.category_rule,
-                    severity=kind.severity,
-                    severity_rule=kind.severity_rule,
                     tier=request.tier,
                     channel=request.channel,
                     status="routed" if team else "received",

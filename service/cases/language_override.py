@@ -12,7 +12,7 @@ from routing.router import route
 from service.cases.records import facts_of, record_event
 from service.common.errors import Conflict, invalid
 from service.db.models import Case
-from service.i18n.catalogs import negotiate
+from service.i18n.negotiation import negotiate
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
 

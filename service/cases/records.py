@@ -7,8 +7,12 @@ from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from routing.classify import Classification
+from routing.language import Detection
 from routing.model import CaseFacts, Category, Severity, Tier
+from routing.region import RegionGuess
 from service.db.models import Case, CaseEvent
+from service.i18n.negotiation import LocaleChoice
 
 
 def record_event(
@@ -39,3 +43,27 @@ def facts_of(case: Case) -> CaseFacts:
         category=cast(Category, case.category),
         current_team=case.team_key,
     )
+
+
+def finding_columns(
+    detection: Detection, where: RegionGuess, locale: LocaleChoice, kind: Classification
+) -> dict[str, Any]:
+    """The case columns that record what intake found: the language (and how it was decided),
+    the country and region (and the signal), the reply catalog, the category and the severity
+    (each with the rule that chose it)."""
+    return {
+        "country": where.country,
+        "region": where.region,
+        "region_signal": where.signal,
+        "reply_locale": locale.locale,
+        "locale_fallback_from": locale.fallback_from,
+        "language": detection.language,
+        "language_confidence": detection.confidence,
+        "script": detection.script,
+        "language_decided_by": detection.decided_by,
+        "language_runner_up": detection.runner_up,
+        "category": kind.category,
+        "category_rule": kind.category_rule,
+        "severity": kind.severity,
+        "severity_rule": kind.severity_rule,
+    }

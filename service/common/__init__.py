@@ -1,1 +1,1 @@
-"""What every package shares: domain errors and logging."""
+"""What every package shares: domain errors, the caller, input checks, secrets, logging."""

@@ -10,12 +10,9 @@ from gettext import NullTranslations
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from service.i18n.catalogs import (
-    format_due,
-    language_tag,
-    text_direction,
-    translations,
-)
+from service.i18n.catalogs import translations
+from service.i18n.formatting import format_due
+from service.i18n.negotiation import language_tag, text_direction
 
 TIMELINE_KINDS: tuple[str, ...] = (
     "received",

@@ -2,14 +2,131 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import msgspec
+from babel.messages.catalog import Message
+from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import Case
-from service.i18n.catalogs import catalog_stats, locales_dir, weighted_stats
+from service.i18n.catalogs import DOMAIN, locales_dir
+from service.i18n.negotiation import negotiate, parse_tag
+
+
+@dataclass(frozen=True)
+class CatalogStat:
+    """Translation progress of one catalog; translated + fuzzy + missing == total."""
+
+    locale: str
+    translated: int
+    fuzzy: int
+    missing: int
+    total: int
+
+
+@dataclass(frozen=True)
+class WeightedStat:
+    """A language's share of incoming cases and how much of that demand meets English instead.
+
+    ``weighted_missing`` is (missing + fuzzy) / total x share: fuzzy entries are not compiled, so
+    customers see English for them too. Languages without a catalog have ``has_catalog`` False,
+    ``locale`` set to their primary language subtag and ``weighted_missing`` equal to ``share``.
+    """
+
+    locale: str
+    share: float
+    missing: int
+    fuzzy: int
+    total: int
+    weighted_missing: float
+    has_catalog: bool
+
+
+def catalog_stats(directory: Path) -> list[CatalogStat]:
+    """Translation progress of every <locale>/LC_MESSAGES/messages.po under a directory."""
+    stats = []
+    for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        messages = [message for message in catalog if message.id]
+        fuzzy = sum(1 for message in messages if message.fuzzy)
+        translated = sum(1 for message in messages if not message.fuzzy and _is_complete(message))
+        stats.append(
+            CatalogStat(
+                locale=po_path.parents[1].name,
+                translated=translated,
+                fuzzy=fuzzy,
+                missing=len(messages) - translated - fuzzy,
+                total=len(messages),
+            )
+        )
+    return stats
+
+
+def _is_complete(message: Message) -> bool:
+    """Whether a message has its translation, every plural form included."""
+    strings = message.string
+    forms = strings if isinstance(strings, (list, tuple)) else (strings,)
+    return all(forms)
+
+
+def weighted_stats(stats: Iterable[CatalogStat], demand: Mapping[str, int]) -> list[WeightedStat]:
+    """Rank catalogs and uncovered languages by the share of cases that would meet English.
+
+    ``demand`` counts incoming cases per detected language tag. Shares are of all counted cases;
+    undetermined or malformed tags count towards the total but get no row.
+    """
+    total_cases = sum(count for count in demand.values() if count > 0)
+    locale_cases: dict[str, int] = defaultdict(int)
+    uncovered_cases: dict[str, int] = defaultdict(int)
+    for tag, count in demand.items():
+        parsed = parse_tag(tag)
+        if count <= 0 or parsed is None:
+            continue
+        choice = negotiate(language=tag)
+        if choice.has_catalog:
+            locale_cases[choice.locale] += count
+        else:
+            uncovered_cases[parsed.language] += count
+
+    def share(cases: int) -> float:
+        return cases / total_cases if total_cases else 0.0
+
+    rows = [
+        WeightedStat(
+            locale=stat.locale,
+            share=share(locale_cases[stat.locale]),
+            missing=stat.missing,
+            fuzzy=stat.fuzzy,
+            total=stat.total,
+            weighted_missing=(
+                (stat.missing + stat.fuzzy) / stat.total * share(locale_cases[stat.locale])
+                if stat.total
+                else 0.0
+            ),
+            has_catalog=True,
+        )
+        for stat in stats
+    ]
+    rows.extend(
+        WeightedStat(
+            locale=language,
+            share=share(cases),
+            missing=0,
+            fuzzy=0,
+            total=0,
+            weighted_missing=share(cases),
+            has_catalog=False,
+        )
+        for language, cases in uncovered_cases.items()
+    )
+    return sorted(rows, key=lambda row: (-row.weighted_missing, -row.share, row.locale))
 
 
 class LocaleStat(msgspec.Struct):

@@ -30,8 +30,8 @@ from service.cases.intake import file_case
 from service.cases.records import record_event
 from service.cases.schemas import Contact, IntakeRequest
 from service.cases.sla_watch import case_calendar, resume_clocks
-from service.cases.validation import check_locale
 from service.common.errors import InvalidInput, Unavailable
+from service.common.validation import check_locale
 from service.db.models import Case, Reply, TaskRun
 from service.inbound.parse import REFERENCE_PATTERN, InboundEmail, InvalidEmail, parse_inbound
 from service.outbox.store import add_side_effect

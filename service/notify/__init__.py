@@ -1,1 +1,1 @@
-"""Notifications to teams: signed webhooks with retries."""
+"""Notifications: customer e-mail (SMTP, or .eml files without it) and signed team webhooks."""

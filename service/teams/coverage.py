@@ -20,8 +20,8 @@ from routing.coverage import (
 )
 from routing.language.tags import canonical_tag
 from routing.team_file import build_calendar
-from service.cases.validation import check_zone
 from service.common.errors import invalid
+from service.common.validation import check_zone
 from service.teams.directory import (
     router_view,
     spec_of,

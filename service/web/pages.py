@@ -39,19 +39,14 @@ from service.cases.survey import (
     accepts_survey,
     answer_survey,
 )
-from service.cases.validation import MAX_TEXT_CHARS
 from service.common.errors import Conflict, InvalidInput, NotFound
+from service.common.validation import MAX_TEXT_CHARS
 from service.db.models import Case
 from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
 from service.i18n import messages
-from service.i18n.catalogs import (
-    SUPPORTED,
-    format_due,
-    language_tag,
-    negotiate,
-    text_direction,
-    translations,
-)
+from service.i18n.catalogs import translations
+from service.i18n.formatting import format_due
+from service.i18n.negotiation import SUPPORTED, language_tag, negotiate, text_direction
 from service.web import TRANSLATIONS_KEY
 
 CONTENT_SECURITY_POLICY = (

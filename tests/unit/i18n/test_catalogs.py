@@ -14,7 +14,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from service.i18n.catalogs import SUPPORTED
+from service.i18n.negotiation import SUPPORTED
 from service.i18n.plural_forms import SAMPLE_NUMBERS
 
 REPO = Path(__file__).resolve().parents[3]

@@ -13,16 +13,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from service.i18n import catalogs as i18n
-from service.i18n.catalogs import (
-    SUPPORTED,
-    CatalogStat,
-    LocaleChoice,
-    catalog_stats,
-    format_due,
-    negotiate,
-    translations,
-    weighted_stats,
-)
+from service.i18n.catalogs import translations
+from service.i18n.formatting import format_due
+from service.i18n.negotiation import SUPPORTED, LocaleChoice, negotiate
+from service.i18n.translator_stats import CatalogStat, catalog_stats, weighted_stats
 
 REPO_LOCALES = Path(__file__).resolve().parents[3] / "locales"
 

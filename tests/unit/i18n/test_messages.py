@@ -10,7 +10,6 @@ import pytest
 
 from routing.lifecycle import STATUSES
 from service.i18n import messages
-from service.i18n.catalogs import SUPPORTED
 from service.i18n.messages import (
     ERROR_CODES,
     Email,
@@ -24,6 +23,7 @@ from service.i18n.messages import (
     survey_thanks,
     timeline_event,
 )
+from service.i18n.negotiation import SUPPORTED
 
 REFERENCE = "MRD-7K3F92"
 TEAM = "Shanghai"

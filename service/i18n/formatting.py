@@ -1,0 +1,46 @@
+"""Dates and times as customers read them: their language, their zone, no seconds."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from babel.dates import format_datetime
+
+from service.i18n.negotiation import catalog_name
+
+_SECONDS_FIELD = re.compile(r"[:.]ss|\s*s{1,2}\s*(?:초|秒|วินาที)")
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    """The customer's zone, UTC when unknown or invalid."""
+    if tz:
+        try:
+            return ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo("UTC")
+
+
+@cache
+def _due_pattern(locale: str) -> str:
+    """The locale's full date with hours and minutes and the long zone name (no seconds)."""
+    babel_locale = Locale.parse(locale)
+    time_pattern = _SECONDS_FIELD.sub("", babel_locale.time_formats["full"].pattern)
+    date_pattern = babel_locale.date_formats["full"].pattern
+    glue = str(babel_locale.datetime_formats["full"])
+    return glue.replace("{1}", date_pattern).replace("{0}", time_pattern)
+
+
+def format_due(dt: datetime, tz: str | None, locale: str) -> str:
+    """A due time as the customer reads it: local date, time rounded up to the minute, zone."""
+    if dt.tzinfo is None:
+        raise ValueError("due times must be timezone-aware")
+    instant = dt.astimezone(UTC)
+    if instant.second or instant.microsecond:
+        instant = instant.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    catalog = catalog_name(locale)
+    return format_datetime(instant, _due_pattern(catalog), tzinfo=_zone(tz), locale=catalog)
