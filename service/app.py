@@ -13,8 +13,10 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from routing.language import preload as preload_language_model
+from service.accounts.controllers import AccountPages
 from service.cases.controllers import CaseController, TeamQueueController
 from service.db.engine import create_engine, session_factory
+from service.http.browser_sessions import STORE, csrf_config, session_config, session_store
 from service.http.dependencies import DEPENDENCIES
 from service.http.health import health
 from service.http.problems import EXCEPTION_HANDLERS
@@ -27,6 +29,7 @@ from service.teams.controllers import OpsController
 from service.web import static_files, template_config
 from service.web.api_docs import swagger_assets, swagger_plugin
 from service.web.pages import CustomerPages
+from service.web.team_pages import TeamPages
 
 log = logging.getLogger("meridian.app")
 OUTBOX_COALESCE_SECONDS = 0.05
@@ -57,10 +60,12 @@ def create_app(
     drain_outbox: bool = True,
 ) -> Litestar:
     settings = settings or Settings.from_env()
+    csrf = csrf_config(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.settings = settings.with_local_secrets()
+        csrf.secret = app.state.settings.secret_key
         await asyncio.to_thread(preload_language_model)
         engine = create_engine(settings.database_url)
         app.state.sessions = session_factory(engine)
@@ -86,10 +91,15 @@ def create_app(
             OpsController,
             receive_inbound_email,
             CustomerPages,
+            AccountPages,
+            TeamPages,
             static_files(),
             swagger_assets(),
         ],
         template_config=template_config(),
+        stores={STORE: session_store(settings)},
+        middleware=[session_config(settings).middleware],
+        csrf_config=csrf,
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock}),
         exception_handlers=EXCEPTION_HANDLERS,

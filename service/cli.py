@@ -9,16 +9,28 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.model import TeamSpec
 from routing.team_file import TeamFileError, parse_teams
+from service.accounts.services import (
+    ROLES,
+    NewAccount,
+    add_account,
+    disable_account,
+    first_accounts,
+    list_accounts,
+    set_password,
+)
+from service.common.errors import DomainError
 from service.common.logs import configure_logging, logging_config
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
@@ -28,6 +40,7 @@ from service.notify.mail_drop import latest
 from service.settings import PROJECT_ROOT, VAR_DIR, Settings, local_secret
 from service.teams.directory import TeamChanges, export_teams, upsert_teams
 
+T = TypeVar("T")
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
 
 
@@ -133,16 +146,87 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(_: argparse.Namespace) -> int:
-    """Load the sample teams when the database has none."""
+    """Load the sample teams when the database has none, then the first accounts when it has
+    no accounts."""
     settings = Settings.from_env()
     count = asyncio.run(_team_count(settings))
     if count:
         print(f"database already has {count} teams; nothing loaded")
-        return 0
-    changes = asyncio.run(_import_teams(settings, str(SAMPLE_TEAMS)))
-    print(f"loaded {len(changes.created)} teams from {SAMPLE_TEAMS.name}")
-    _save_keys(changes.api_keys)
+    else:
+        changes = asyncio.run(_import_teams(settings, str(SAMPLE_TEAMS)))
+        print(f"loaded {len(changes.created)} teams from {SAMPLE_TEAMS.name}")
+        _save_keys(changes.api_keys)
+    create_first_accounts()
     return 0
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on the configured database; a domain error is printed
+    (with each field's problem) and ends the command with status 1."""
+
+    async def run() -> T:
+        engine = create_engine(Settings.from_env().database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except DomainError as error:
+        print(f"meridian: {error.detail}", file=sys.stderr)
+        for problem in error.errors or ():
+            print(f"  {problem.get('field')}: {problem.get('message')}", file=sys.stderr)
+        raise SystemExit(1) from error
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("meridian: give the password on standard input (--password-stdin)", file=sys.stderr)
+        raise SystemExit(2)
+    return password
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Accounts: add, list, disable, reset a password."""
+    if args.action == "list":
+        for account in _in_transaction(list_accounts):
+            state = "disabled" if account.disabled else "active"
+            teams = ",".join(account.teams) or "-"
+            print(f"{account.email}\t{account.role}\t{teams}\t{account.region or '-'}\t{state}")
+        return 0
+    if not args.email:
+        print(f"meridian: users {args.action} needs an e-mail address", file=sys.stderr)
+        return 2
+    if args.action == "add":
+        new = NewAccount(args.email, args.role, tuple(args.team or ()), args.region, args.locale)
+        password = _password_from_stdin()
+        account = _in_transaction(lambda session: add_account(session, new, password))
+        print(f"added {account.email} ({account.role})")
+    elif args.action == "disable":
+        account = _in_transaction(lambda session: disable_account(session, args.email))
+        print(f"disabled {account.email}")
+    else:
+        password = _password_from_stdin()
+        account = _in_transaction(lambda session: set_password(session, args.email, password))
+        print(f"new password set for {account.email}")
+    return 0
+
+
+def create_first_accounts() -> None:
+    """An admin and an agent per team on an empty accounts table; their one-time passwords go
+    to var/first-accounts.txt (0600), never to the terminal."""
+    made = _in_transaction(first_accounts)
+    if not made:
+        return
+    path = VAR_DIR / "first-accounts.txt"
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as out:
+        for new, password in made:
+            out.write(f"{new.email} {new.role} {','.join(new.teams) or '-'} {password}\n")
+    print(f"{len(made)} first accounts created; their passwords are in {path}")
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
@@ -272,6 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
     locales.add_argument("--days", type=int, default=30, help="demand window (default 30)")
     locales.add_argument("--json", action="store_true")
     locales.set_defaults(func=cmd_locales)
+    users = sub.add_parser("users", help="accounts: add, list, disable, reset-password")
+    users.add_argument("action", choices=["add", "list", "disable", "reset-password"])
+    users.add_argument("email", nargs="?", help="the account's e-mail address")
+    users.add_argument("--role", choices=ROLES, default="agent")
+    users.add_argument("--team", action="append", help="a team key (repeatable)")
+    users.add_argument("--region", help="a lead's region")
+    users.add_argument("--locale", default="en", help="the language of the account's pages")
+    users.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    users.set_defaults(func=cmd_users)
     mail = sub.add_parser("mail", help="e-mail written to files when no SMTP server is set")
     mail.add_argument("action", choices=["list"])
     mail.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")

@@ -34,6 +34,7 @@ from service.i18n import messages
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
 
+SNIPPET_CHARS = 160
 CaseAction = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
 
 
@@ -66,6 +67,8 @@ async def customer_view(session: AsyncSession, case: Case) -> CaseStatus:
         if event.kind in ("reply", "customer_reply"):  # a team's answer, the customer's e-mail
             reply = replies.get(int(event.data.get("reply_id", 0)))
             body = reply.body if reply else None
+        elif event.kind == "resolved":  # the resolution summary the team wrote for the customer
+            body = event.data.get("summary")
         text = messages.timeline_event(locale, event.kind, **params)
         timeline.append(TimelineEntry(at=event.at, kind=event.kind, text=text, body=body))
     return CaseStatus(
@@ -115,7 +118,14 @@ async def queue(session: AsyncSession, team: str) -> Queue:
             c.id,
         )
     )
-    return Queue(team=team, count=len(cases), cases=[view_of(c, QueueItem) for c in cases])
+    items = [view_of(c, QueueItem, snippet=_snippet(c.text)) for c in cases]
+    return Queue(team=team, count=len(cases), cases=items)
+
+
+def _snippet(text: str) -> str:
+    """The first SNIPPET_CHARS characters of a complaint, on one line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
 
 
 def apply(case: Case, action: Action) -> str:

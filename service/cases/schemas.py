@@ -131,6 +131,8 @@ class CaseDetail(msgspec.Struct):
 
 class QueueItem(msgspec.Struct):
     reference: str
+    snippet: str
+    """The start of the complaint's text."""
     status: str
     severity: str
     tier: str

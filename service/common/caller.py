@@ -1,17 +1,19 @@
-"""Who is calling the team and ops APIs."""
+"""Who is calling the team and ops APIs and the team pages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Caller:
-    """A team (by its API key), ops (the ops key) or a translator."""
+    """A signed-in account or an API key: the teams it acts for, whether it is ops (every team)
+    or a translator, and the name its changes are recorded under."""
 
-    team: str | None = None
+    teams: frozenset[str] = field(default_factory=frozenset)
     ops: bool = False
     translator: bool = False
+    actor: str | None = None
 
     def may_act_for(self, team: str | None) -> bool:
-        return self.ops or (team is not None and self.team == team)
+        return self.ops or (team is not None and team in self.teams)

@@ -85,6 +85,16 @@ class InvalidInput(DomainError):
         super().__init__(detail or f"invalid value for: {fields}", errors=errors, **options)
 
 
+class TooManyAttempts(DomainError):
+    """Refused until `retry_after` seconds have passed (sign-in throttling)."""
+
+    default_kind = "rate-limited"
+
+    def __init__(self, detail: str, *, retry_after: int, **options: Any) -> None:
+        super().__init__(detail, **options)
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError):
     """Not possible right now; `retry_after` seconds is when to try again, if known."""
 

@@ -95,6 +95,23 @@ class Team(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class Account(Base):
+    """A person who signs in: an agent, a lead, ops, a translator or an admin."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    teams: Mapped[list[Any]] = mapped_column(default=list)
+    region: Mapped[str | None] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Case(Base):
     __tablename__ = "cases"
 

@@ -80,7 +80,7 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller
         async with connection.app.state.sessions() as session:
             query = select(Team.key).where(Team.api_key_hash == hash_secret(api_key))
             if team := await session.scalar(query):
-                caller = Caller(team=team)
+                caller = Caller(teams=frozenset({team}))
     if caller is None:
         raise Unauthenticated(
             "send a team key in X-Api-Key (or the ops key in X-Ops-Key)",

@@ -18,6 +18,7 @@ from service.common.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
     Unavailable,
     UnsupportedFormat,
@@ -37,6 +38,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     Conflict: 409,
     UnsupportedFormat: 415,
     InvalidInput: 422,
+    TooManyAttempts: 429,
     Unavailable: 503,
 }
 
@@ -71,7 +73,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthenticated) and exc.challenge:
         headers["WWW-Authenticate"] = exc.challenge
-    if isinstance(exc, Unavailable) and exc.retry_after is not None:
+    if isinstance(exc, Unavailable | TooManyAttempts) and exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     return _response(body, headers or None)
 

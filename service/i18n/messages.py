@@ -107,6 +107,18 @@ def acknowledgement(
     )
 
 
+def severity_label(locale: str, severity: str) -> str:
+    """A case's severity as the team sees it."""
+    t = _catalog(locale)
+    labels = {
+        # NOTE: Severity of a complaint: harm, legal risk or many customers affected.
+        "serious": t.pgettext("severity", "Serious"),
+        "moderate": t.pgettext("severity", "Moderate"),
+        "general": t.pgettext("severity", "General"),
+    }
+    return labels.get(severity, severity)
+
+
 def status_label(locale: str, status: str) -> str:
     """A case status as the customer sees it."""
     t = _catalog(locale)

@@ -198,7 +198,7 @@ def _switch_url(request: Request[Any, Any, Any], catalog: str) -> str:
     return f"{request.url.path}?{urlencode([*kept, ('lang', catalog)])}"
 
 
-def _page(
+def render_page(
     request: Request[Any, Any, Any],
     template: str,
     locale: str,
@@ -227,7 +227,7 @@ def _form_page(
     errors: Sequence[FieldError] = (),
     status_code: int = 200,
 ) -> Template:
-    return _page(
+    return render_page(
         request,
         "form.html",
         locale,
@@ -288,7 +288,7 @@ def _status_url(reference: str, token: str | None, lang: str | None) -> str:
 
 
 def _not_found_page(request: Request[Any, Any, Any], locale: str) -> Template:
-    return _page(
+    return render_page(
         request,
         "not_found.html",
         locale,
@@ -332,7 +332,7 @@ async def _status_page(
     case.reply_locale = locale
     view = await customer_view(db_session, case)
     zone = _zone(case.customer_timezone)
-    return _page(
+    return render_page(
         request,
         "case.html",
         locale,
@@ -361,17 +361,22 @@ def _stored_survey(case: Case) -> SurveyForm:
     return SurveyForm(score=score, comment=case.csat_comment or "")
 
 
+PAGE_HEADERS = (
+    ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+)
+"""Sent with every HTML page."""
+PRIVATE_PAGE_HEADERS = (*PAGE_HEADERS, ResponseHeader(name="Cache-Control", value="no-store"))
+"""Sent with the pages of signed-in people, which no cache may keep."""
+
+
 class CustomerPages(Controller):
     """Public HTML pages for customers."""
 
     path = "/"
     include_in_schema = False
-    response_headers = [  # noqa: RUF012 (Litestar's layered attribute)
-        ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
-        ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-        # The status page address carries the access token: never send it to other sites.
-        ResponseHeader(name="Referrer-Policy", value="no-referrer"),
-    ]
+    # The status page address carries the access token: never send it to other sites.
+    response_headers = (*PAGE_HEADERS, ResponseHeader(name="Referrer-Policy", value="no-referrer"))
 
     @get("/", name="complaint-form")
     async def complaint_form(

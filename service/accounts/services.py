@@ -1,0 +1,141 @@
+"""Create, list, disable and sign in accounts. Passwords are kept only as Argon2 hashes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.common.caller import Caller
+from service.common.errors import Conflict, NotFound, Unauthenticated, invalid
+from service.common.validation import FieldErrors, check_email
+from service.db.models import Account, Team
+
+ROLES = ("agent", "lead", "ops", "translator", "admin")
+ALL_TEAMS_ROLES = frozenset({"ops", "admin"})
+MIN_PASSWORD_CHARS = 12
+FIRST_ACCOUNT_DOMAIN = "meridian.example"
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    role: str
+    teams: tuple[str, ...] = ()
+    region: str | None = None
+    locale: str = "en"
+
+
+def normalized_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def caller_of(account: Account) -> Caller:
+    """What a signed-in account may do, and the name its changes are recorded under."""
+    return Caller(
+        teams=frozenset(account.teams),
+        ops=account.role in ALL_TEAMS_ROLES,
+        translator=account.role in ("translator", *ALL_TEAMS_ROLES),
+        actor=account.email,
+    )
+
+
+async def add_account(session: AsyncSession, new: NewAccount, password: str) -> Account:
+    """Create an account (422 naming each bad field, 409 if the e-mail is taken)."""
+    email = normalized_email(new.email)
+    errors = FieldErrors()
+    errors.add("email", check_email(email))
+    if new.role not in ROLES:
+        errors.add("role", f"must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_CHARS:
+        errors.add("password", f"must be at least {MIN_PASSWORD_CHARS} characters")
+    if new.role == "agent" and not new.teams:
+        errors.add("teams", "an agent needs at least one team")
+    known = set((await session.scalars(select(Team.key))).all())
+    if unknown := sorted(set(new.teams) - known):
+        errors.add("teams", f"no team {', '.join(unknown)}")
+    errors.raise_if_any()
+    account = Account(
+        email=email,
+        password_hash=_hasher.hash(password),
+        role=new.role,
+        teams=sorted(set(new.teams)),
+        region=new.region,
+        locale=new.locale,
+    )
+    session.add(account)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"an account for {email} exists already") from error
+    return account
+
+
+async def list_accounts(session: AsyncSession) -> Sequence[Account]:
+    return (await session.scalars(select(Account).order_by(Account.email))).all()
+
+
+async def find_account(session: AsyncSession, email: str) -> Account:
+    query = select(Account).where(Account.email == normalized_email(email))
+    if (account := await session.scalar(query)) is None:
+        raise NotFound(f"no account {normalized_email(email)}")
+    return account
+
+
+async def disable_account(session: AsyncSession, email: str) -> Account:
+    account = await find_account(session, email)
+    account.disabled = True
+    return account
+
+
+async def set_password(session: AsyncSession, email: str, password: str) -> Account:
+    """An admin's reset: the account gets a new password."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise invalid("password", f"must be at least {MIN_PASSWORD_CHARS} characters")
+    account = await find_account(session, email)
+    account.password_hash = _hasher.hash(password)
+    return account
+
+
+async def sign_in(session: AsyncSession, email: str, password: str) -> Account:
+    """The account whose password this is; one message for an unknown e-mail and a wrong
+    password, so sign-in never tells which accounts exist."""
+    account = await session.scalar(select(Account).where(Account.email == normalized_email(email)))
+    try:
+        if account is None:
+            raise VerificationError
+        _hasher.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError) as error:
+        raise Unauthenticated("wrong e-mail or password", kind="sign-in-failed") from error
+    if account.disabled:
+        raise Unauthenticated("this account is disabled", kind="account-disabled")
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(password)
+    return account
+
+
+async def account_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Account)) or 0)
+
+
+async def first_accounts(session: AsyncSession) -> list[tuple[NewAccount, str]]:
+    """On an empty accounts table: an admin and one agent per team, each with a random
+    one-time password (returned, to be handed over once); nothing otherwise."""
+    if await account_count(session):
+        return []
+    wanted = [NewAccount(f"admin@{FIRST_ACCOUNT_DOMAIN}", "admin")]
+    for team in (await session.scalars(select(Team.key).order_by(Team.key))).all():
+        wanted.append(NewAccount(f"agent-{team}@{FIRST_ACCOUNT_DOMAIN}", "agent", (team,)))
+    made = []
+    for new in wanted:
+        password = secrets.token_urlsafe(16)
+        await add_account(session, new, password)
+        made.append((new, password))
+    return made

@@ -1,0 +1,201 @@
+"""The team workspace: the inbox of a signed-in agent's teams and the case page where they
+claim, reply and resolve. Pages are in the account's own language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+import msgspec
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_percent
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.accounts.controllers import SESSION_ACCOUNT
+from service.accounts.services import caller_of
+from service.cases import casework
+from service.cases.access import case_for_team
+from service.common.errors import Conflict, InvalidInput
+from service.common.validation import check_text
+from service.db.models import Account, Team
+from service.http.dependencies import DbSession, Now, Nudge, NudgeOutbox, SessionFactory
+from service.i18n import messages
+from service.i18n.formatting import format_due
+from service.i18n.negotiation import catalog_name
+from service.web.pages import PRIVATE_PAGE_HEADERS, render_page
+
+SignedIn = NamedDependency[Account]
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in, enabled account."""
+
+
+def _to_sign_in(_: Request[Any, Any, Any], __: SignInRequired) -> Response[Any]:
+    return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
+
+
+async def provide_account(request: Request[Any, Any, Any], sessions: SessionFactory) -> Account:
+    """The signed-in account, read in a session of its own (the page's session stays free for
+    the transaction of an action)."""
+    account_id = request.session.get(SESSION_ACCOUNT) if request.session else None
+    account = None
+    if account_id:
+        async with sessions() as session:
+            account = await session.get(Account, account_id)
+    if account is None or account.disabled:
+        request.clear_session()
+        raise SignInRequired
+    return account
+
+
+def _back_to_case(reference: str, notice: str) -> Redirect:
+    """Back to the case page (post/redirect/get), with a notice the page words."""
+    query = urlencode({"notice": notice})
+    return Redirect(f"/team/cases/{quote(reference)}?{query}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _display_language(tag: str, locale: str) -> str:
+    """A language tag's name in the page's language ("Chinese (Traditional)"); the tag itself
+    when Babel does not know it."""
+    try:
+        name = Locale.parse(tag.replace("-", "_")).get_display_name(catalog_name(locale))
+    except (ValueError, UnknownLocaleError):
+        return tag
+    return name or tag
+
+
+async def _workspace_values(session: AsyncSession, locale: str) -> dict[str, Any]:
+    """What every workspace page shows besides its own content, worded in `locale`."""
+    catalog = catalog_name(locale)
+    names = {key: name for key, name in (await session.execute(select(Team.key, Team.name)))}
+    return {
+        "team_names": names,
+        "status_label": partial(messages.status_label, locale),
+        "severity_label": partial(messages.severity_label, locale),
+        "language_name": partial(_display_language, locale=locale),
+        "due": partial(format_due, tz="UTC", locale=locale),
+        "percent": partial(format_percent, locale=catalog),
+    }
+
+
+class ReplyForm(msgspec.Struct):
+    body: str = ""
+
+
+class ResolveForm(msgspec.Struct):
+    summary: str = ""
+
+
+FORM = RequestEncodingType.URL_ENCODED
+
+
+async def _team_keys(session: AsyncSession, account: SignedIn) -> list[str]:
+    caller = caller_of(account)
+    if caller.ops:
+        return list((await session.scalars(select(Team.key).order_by(Team.key))).all())
+    return sorted(caller.teams)
+
+
+class TeamPages(Controller):
+    path = "/team"
+    dependencies = {"account": Provide(provide_account)}  # noqa: RUF012
+    exception_handlers = {SignInRequired: _to_sign_in}  # noqa: RUF012
+    response_headers = PRIVATE_PAGE_HEADERS
+
+    @get("/", name="team-inbox")
+    async def inbox(
+        self, request: Request[Any, Any, Any], db_session: DbSession, account: SignedIn
+    ) -> Template:
+        """The open cases of the account's teams, most urgent first."""
+        teams = await _team_keys(db_session, account)
+        queues = [await casework.queue(db_session, team) for team in teams]
+        values = await _workspace_values(db_session, account.locale)
+        return render_page(
+            request, "team_inbox.html", account.locale, account=account, queues=queues, **values
+        )
+
+    @get("/cases/{reference:str}", name="team-case")
+    async def case_page(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        db_session: DbSession,
+        account: SignedIn,
+        notice: Annotated[str | None, QueryParameter()] = None,
+    ) -> Template:
+        case = await case_for_team(db_session, caller_of(account), reference)
+        detail = await casework.agent_view(db_session, case)
+        values = await _workspace_values(db_session, account.locale)
+        return render_page(
+            request, "team_case.html", account.locale, case=detail, notice=notice, **values
+        )
+
+    async def _act(
+        self,
+        reference: str,
+        action: casework.CaseAction,
+        db_session: AsyncSession,
+        account: SignedIn,
+        now: datetime,
+        nudge_outbox: Nudge,
+    ) -> Redirect:
+        """Apply the action and come back to the case page, saying how it went."""
+        try:
+            await casework.act(db_session, caller_of(account), reference, action, now)
+        except (Conflict, InvalidInput) as refused:
+            return _back_to_case(reference, refused.kind)
+        nudge_outbox()
+        return _back_to_case(reference, "done")
+
+    @post("/cases/{reference:str}/claim", name="team-claim")
+    async def claim(
+        self,
+        reference: FromPath[str],
+        db_session: DbSession,
+        account: SignedIn,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+    ) -> Redirect:
+        action = partial(casework.claim, agent=account.email)
+        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+
+    @post("/cases/{reference:str}/reply", name="team-reply")
+    async def reply(
+        self,
+        reference: FromPath[str],
+        data: Annotated[ReplyForm, Body(media_type=FORM)],
+        db_session: DbSession,
+        account: SignedIn,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+    ) -> Redirect:
+        if check_text(data.body):
+            return _back_to_case(reference, "empty-reply")
+        action = partial(casework.reply, agent=account.email, body=data.body.strip())
+        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+
+    @post("/cases/{reference:str}/resolve", name="team-resolve")
+    async def resolve(
+        self,
+        reference: FromPath[str],
+        data: Annotated[ResolveForm, Body(media_type=FORM)],
+        db_session: DbSession,
+        account: SignedIn,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+    ) -> Redirect:
+        summary = data.summary.strip()
+        if not summary:
+            return _back_to_case(reference, "empty-summary")
+        action = partial(casework.resolve, agent=account.email, summary=summary)
+        return await self._act(reference, action, db_session, account, now, nudge_outbox)
