@@ -30,6 +30,7 @@ from service.accounts.services import (
     list_accounts,
     set_password,
 )
+from service.accounts.tokens import create_token, list_tokens, revoke_token
 from service.common.errors import DomainError
 from service.common.logs import configure_logging, logging_config
 from service.db.engine import create_engine, session_factory
@@ -215,6 +216,26 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tokens(args: argparse.Namespace) -> int:
+    """Personal API tokens: create (shown once), list, revoke."""
+    if args.action == "create":
+        _, token = _in_transaction(lambda session: create_token(session, args.target, args.name))
+        print(token)
+    elif args.action == "list":
+        for record in _in_transaction(lambda session: list_tokens(session, args.target)):
+            state = "revoked" if record.revoked_at else "active"
+            used = record.last_used_at.isoformat() if record.last_used_at else "never used"
+            print(f"{record.id}\t{record.name}\t{state}\t{used}")
+    else:
+        if not args.target.isdigit():
+            print("meridian: tokens revoke takes a token id (see tokens list)", file=sys.stderr)
+            return 2
+        now = datetime.now(UTC)
+        record = _in_transaction(lambda session: revoke_token(session, int(args.target), now))
+        print(f"revoked token {record.id} ({record.name})")
+    return 0
+
+
 def create_first_accounts() -> None:
     """An admin and an agent per team on an empty accounts table; their one-time passwords go
     to var/first-accounts.txt (0600), never to the terminal."""
@@ -367,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     users.set_defaults(func=cmd_users)
+    tokens = sub.add_parser("tokens", help="personal API tokens: create, list, revoke")
+    tokens.add_argument("action", choices=["create", "list", "revoke"])
+    tokens.add_argument("target", help="an account's e-mail (create, list) or a token id (revoke)")
+    tokens.add_argument("--name", default="api", help="what the token is for (create)")
+    tokens.set_defaults(func=cmd_tokens)
     mail = sub.add_parser("mail", help="e-mail written to files when no SMTP server is set")
     mail.add_argument("action", choices=["list"])
     mail.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")

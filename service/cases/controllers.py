@@ -57,6 +57,15 @@ class CaseWork:
     now: datetime
     nudge_outbox: Nudge
 
+    def actor(self, agent: str | None) -> str:
+        """Whom the change is recorded under: a personal token's account, else the agent that
+        a team key names in the body."""
+        if self.caller.actor:
+            return self.caller.actor
+        if agent and agent.strip():
+            return agent.strip()
+        raise invalid("agent", "name the agent who acts, or use a personal token")
+
     async def apply(self, reference: str, action: casework.CaseAction) -> CaseChanged:
         changed = await casework.act(self.session, self.caller, reference, action, self.now)
         self.nudge_outbox()
@@ -158,7 +167,7 @@ class CaseController(Controller):
     async def claim(
         self, reference: FromPath[str], data: JSONBody[ClaimRequest], work: Work
     ) -> CaseChanged:
-        return await work.apply(reference, partial(casework.claim, agent=data.agent))
+        return await work.apply(reference, partial(casework.claim, agent=work.actor(data.agent)))
 
     @post(
         "/{reference:str}/replies",
@@ -172,7 +181,9 @@ class CaseController(Controller):
         if problem := check_text(data.body):
             raise invalid("body", problem)
         body = data.body.strip()
-        return await work.apply(reference, partial(casework.reply, agent=data.agent, body=body))
+        return await work.apply(
+            reference, partial(casework.reply, agent=work.actor(data.agent), body=body)
+        )
 
     @post(
         "/{reference:str}/status",
@@ -183,7 +194,9 @@ class CaseController(Controller):
     async def set_status(
         self, reference: FromPath[str], data: JSONBody[StatusRequest], work: Work
     ) -> CaseChanged:
-        action = partial(casework.set_status, status=data.status, agent=data.agent, note=data.note)
+        action = partial(
+            casework.set_status, status=data.status, agent=work.actor(data.agent), note=data.note
+        )
         return await work.apply(reference, action)
 
     @post(
@@ -198,7 +211,7 @@ class CaseController(Controller):
     ) -> CaseChanged:
         override = language_override.override_language
         return await work.apply(
-            reference, partial(override, language=data.language, agent=data.agent)
+            reference, partial(override, language=data.language, agent=work.actor(data.agent))
         )
 
     @post(
@@ -210,7 +223,7 @@ class CaseController(Controller):
     async def resolve(
         self, reference: FromPath[str], data: JSONBody[ResolveRequest], work: Work
     ) -> CaseChanged:
-        action = partial(casework.resolve, agent=data.agent, summary=data.summary)
+        action = partial(casework.resolve, agent=work.actor(data.agent), summary=data.summary)
         return await work.apply(reference, action)
 
 

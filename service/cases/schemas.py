@@ -152,27 +152,28 @@ class Queue(msgspec.Struct):
 
 
 class ClaimRequest(msgspec.Struct, forbid_unknown_fields=True):
-    agent: str
+    agent: str | None = None
+    """Who acts; ignored with a personal token (the change is recorded under its account)."""
 
 
 class ReplyRequest(msgspec.Struct, forbid_unknown_fields=True):
     body: str
-    agent: str
+    agent: str | None = None
 
 
 class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
     status: Literal["waiting_on_customer", "in_progress"]
-    agent: str
+    agent: str | None = None
     note: str | None = None
 
 
 class LanguageRequest(msgspec.Struct, forbid_unknown_fields=True):
     language: str
-    agent: str
+    agent: str | None = None
 
 
 class ResolveRequest(msgspec.Struct, forbid_unknown_fields=True):
-    agent: str
+    agent: str | None = None
     summary: str | None = None
 
 

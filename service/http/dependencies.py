@@ -14,6 +14,8 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.accounts.services import caller_of
+from service.accounts.tokens import account_of_token, is_personal_token
 from service.common.caller import Caller
 from service.common.errors import Unauthenticated
 from service.common.secrets import hash_secret
@@ -31,7 +33,7 @@ Now = NamedDependency[datetime]
 NudgeOutbox = NamedDependency[Nudge]
 CurrentCaller = NamedDependency[Caller]
 CALLER_KEY = "caller"  # in the request's state, once authenticated
-API_KEY_CHALLENGE = 'ApiKey header="X-Api-Key"'
+API_KEY_CHALLENGE = 'Bearer, ApiKey header="X-Api-Key"'
 
 
 async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
@@ -67,12 +69,18 @@ def _same(given: str | None, expected: str | None) -> bool:
 
 
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
-    """Who is calling, from X-Ops-Key, X-Translator-Key or a team's X-Api-Key (once a request)."""
+    """Who is calling (once a request): a personal token (`Authorization: Bearer mrd_pat_…`),
+    the ops key (X-Ops-Key), the translators' key (X-Translator-Key) or a team's X-Api-Key."""
     if isinstance(known := connection.state.get(CALLER_KEY), Caller):
         return known
     settings: Settings = connection.app.state.settings
     caller: Caller | None = None
-    if _same(connection.headers.get("x-ops-key"), settings.ops_api_key):
+    bearer = connection.headers.get("authorization", "")
+    if bearer.lower().startswith("bearer ") and is_personal_token(token := bearer[7:].strip()):
+        clock: Callable[[], datetime] = connection.app.state.clock
+        async with connection.app.state.sessions() as session, session.begin():
+            caller = caller_of(await account_of_token(session, token, clock()))
+    elif _same(connection.headers.get("x-ops-key"), settings.ops_api_key):
         caller = Caller(ops=True, translator=True)
     elif _same(connection.headers.get("x-translator-key"), settings.translator_api_key):
         caller = Caller(translator=True)
@@ -83,7 +91,7 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller
                 caller = Caller(teams=frozenset({team}))
     if caller is None:
         raise Unauthenticated(
-            "send a team key in X-Api-Key (or the ops key in X-Ops-Key)",
+            "send a personal token (Authorization: Bearer) or a team key in X-Api-Key",
             challenge=API_KEY_CHALLENGE,
         )
     connection.state[CALLER_KEY] = caller

@@ -34,6 +34,8 @@ from service.i18n.negotiation import catalog_name
 from service.web.pages import PRIVATE_PAGE_HEADERS, render_page
 
 SignedIn = NamedDependency[Account]
+INBOX_REFRESH_SECONDS = 5
+"""How often an open inbox fetches itself again (static/inbox.js)."""
 
 
 class SignInRequired(Exception):
@@ -121,7 +123,13 @@ class TeamPages(Controller):
         queues = [await casework.queue(db_session, team) for team in teams]
         values = await _workspace_values(db_session, account.locale)
         return render_page(
-            request, "team_inbox.html", account.locale, account=account, queues=queues, **values
+            request,
+            "team_inbox.html",
+            account.locale,
+            account=account,
+            queues=queues,
+            refresh_seconds=INBOX_REFRESH_SECONDS,
+            **values,
         )
 
     @get("/cases/{reference:str}", name="team-case")

@@ -130,3 +130,26 @@ def test_an_agent_of_another_team_cannot_open_the_case(
     response = page.goto(f"{live_server.base_url}/team/cases/{filed['reference']}")
     assert response is not None and response.status == 403
     context.close()
+
+
+def test_a_new_case_appears_in_the_open_inbox_without_a_reload(
+    browser: Browser, live_server: LiveServer, filed: dict[str, str]
+) -> None:
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    _sign_in(page, live_server, "wen@example.com")
+    page.wait_for_url(re.compile(r"/team/?$"))
+    page.evaluate("window.stillTheSamePage = true")
+
+    arrived = httpx.post(
+        f"{live_server.base_url}/api/v1/cases",
+        json={
+            "text": "我的訂單三週了還沒有送到，請幫我查詢。",
+            "contact": {"email": "lee@example.com"},
+        },
+    )
+    assert arrived.status_code == 201, arrived.text
+
+    expect(page.get_by_role("link", name=arrived.json()["reference"])).to_be_visible(timeout=20_000)
+    assert page.evaluate("window.stillTheSamePage") is True
+    context.close()
