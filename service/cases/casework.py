@@ -28,7 +28,7 @@ from service.cases.schemas import (
 )
 from service.cases.sla_watch import case_calendar, resume_clocks
 from service.common.caller import Caller
-from service.common.errors import Conflict
+from service.common.errors import Conflict, invalid
 from service.db.models import Case, CaseEvent, Reply, Team
 from service.i18n import messages
 from service.outbox.store import add_side_effect
@@ -220,6 +220,40 @@ async def resolve(
         add_side_effect(
             session, "email_customer", now, available_at=when, case_id=case.id, kind=kind
         )
+
+
+async def add_note(
+    session: AsyncSession, case: Case, now: datetime, *, agent: str, text: str
+) -> None:
+    """An internal note: in the case's history for the teams, never shown to the customer."""
+    case.updated_at = now
+    record_event(session, case, "note", agent, now, text=text)
+
+
+async def reopen(session: AsyncSession, case: Case, now: datetime, *, agent: str) -> None:
+    """A resolved case goes back to work (in progress, with the agent who reopened it)."""
+    previous = apply(case, "reopen")
+    case.claimed_by, case.resolved_at, case.updated_at = agent, None, now
+    record_event(session, case, "reopened", agent, now, previous_status=previous)
+
+
+async def transfer(
+    session: AsyncSession, case: Case, now: datetime, *, agent: str, team: str
+) -> None:
+    """Hand an open case to another team, unclaimed, as a shift-end handoff does (a case waiting
+    on the customer keeps waiting); that team is notified."""
+    if await session.get(Team, team) is None:
+        raise invalid("team", f"no team {team!r}")
+    if team == case.team_key:
+        raise Conflict(f"{case.reference} is with {team} already", kind="unchanged")
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(f"{case.reference} is {case.status}", kind="illegal-transition")
+    previous_team = case.team_key
+    if case.status != "waiting_on_customer":
+        case.status = "routed"
+    case.team_key, case.claimed_by, case.updated_at = team, None, now
+    record_event(session, case, "transferred", agent, now, from_team=previous_team, team=team)
+    add_side_effect(session, "notify_team", now, case_id=case.id, team=team, event="transfer")
 
 
 async def act(

@@ -98,10 +98,18 @@ class ResolveForm(msgspec.Struct):
     summary: str = ""
 
 
+class NoteForm(msgspec.Struct):
+    text: str = ""
+
+
+class TransferForm(msgspec.Struct):
+    team: str = ""
+
+
 FORM = RequestEncodingType.URL_ENCODED
 
 
-async def _team_keys(session: AsyncSession, account: SignedIn) -> list[str]:
+async def _team_keys(session: AsyncSession, account: Account) -> list[str]:
     caller = caller_of(account)
     if caller.ops:
         return list((await session.scalars(select(Team.key).order_by(Team.key))).all())
@@ -153,7 +161,7 @@ class TeamPages(Controller):
         reference: str,
         action: casework.CaseAction,
         db_session: AsyncSession,
-        account: SignedIn,
+        account: Account,
         now: datetime,
         nudge_outbox: Nudge,
     ) -> Redirect:
@@ -206,4 +214,44 @@ class TeamPages(Controller):
         if not summary:
             return _back_to_case(reference, "empty-summary")
         action = partial(casework.resolve, agent=account.email, summary=summary)
+        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+
+    @post("/cases/{reference:str}/notes", name="team-note")
+    async def add_note(
+        self,
+        reference: FromPath[str],
+        data: Annotated[NoteForm, Body(media_type=FORM)],
+        db_session: DbSession,
+        account: SignedIn,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+    ) -> Redirect:
+        if check_text(data.text):
+            return _back_to_case(reference, "empty-note")
+        action = partial(casework.add_note, agent=account.email, text=data.text.strip())
+        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+
+    @post("/cases/{reference:str}/reopen", name="team-reopen")
+    async def reopen(
+        self,
+        reference: FromPath[str],
+        db_session: DbSession,
+        account: SignedIn,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+    ) -> Redirect:
+        action = partial(casework.reopen, agent=account.email)
+        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+
+    @post("/cases/{reference:str}/transfer", name="team-transfer")
+    async def transfer(
+        self,
+        reference: FromPath[str],
+        data: Annotated[TransferForm, Body(media_type=FORM)],
+        db_session: DbSession,
+        account: SignedIn,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+    ) -> Redirect:
+        action = partial(casework.transfer, agent=account.email, team=data.team)
         return await self._act(reference, action, db_session, account, now, nudge_outbox)

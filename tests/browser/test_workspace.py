@@ -24,6 +24,7 @@ PASSWORD = "correct horse battery staple"
 COMPLAINT = "我的帳號被鎖住了，已經三天無法登入，請儘快幫我處理。"
 ANSWER = "您好，我們正在為您解除帳號鎖定。"
 SUMMARY = "您的帳號已解鎖，請重新登入。"
+NOTE = "Checked the sign-in logs: locked after five wrong passwords."
 BLOCKING = {"serious", "critical"}
 
 
@@ -94,6 +95,9 @@ def test_an_agent_works_a_case_from_inbox_to_resolution(
     page.get_by_label("Reply").fill(ANSWER)
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_test_id("notice")).to_have_text("Done.")
+    page.get_by_label("Internal note").fill(NOTE)
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_test_id("note")).to_have_text(NOTE)
     page.get_by_label("Resolution summary").fill(SUMMARY)
     page.get_by_role("button", name="Resolve").click()
     expect(page.get_by_test_id("status")).to_have_text("Resolved")
@@ -106,6 +110,10 @@ def test_an_agent_works_a_case_from_inbox_to_resolution(
     assert status.json()["status"] == "resolved"
     assert [entry["body"] for entry in timeline if entry["kind"] == "reply"] == [ANSWER]
     assert any(SUMMARY in (entry["text"] + (entry["body"] or "")) for entry in timeline)
+    assert NOTE not in status.text
+
+    page.get_by_role("button", name="Reopen").click()
+    expect(page.get_by_test_id("status")).to_have_text("In progress")
 
 
 def test_the_sign_in_page_is_accessible_and_says_when_the_password_is_wrong(
@@ -152,4 +160,26 @@ def test_a_new_case_appears_in_the_open_inbox_without_a_reload(
 
     expect(page.get_by_role("link", name=arrived.json()["reference"])).to_be_visible(timeout=20_000)
     assert page.evaluate("window.stillTheSamePage") is True
+    context.close()
+
+
+def test_a_transferred_case_leaves_the_team(
+    browser: Browser, live_server: LiveServer, filed: dict[str, str]
+) -> None:
+    moved = httpx.post(
+        f"{live_server.base_url}/api/v1/cases",
+        json={"text": "我的帳號被盜用了，請立即協助。", "contact": {"email": "kao@example.com"}},
+    )
+    reference = moved.json()["reference"]
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    _sign_in(page, live_server, "wen@example.com")
+    page.goto(f"{live_server.base_url}/team/cases/{reference}")
+    page.get_by_label("Transfer to").select_option("tokyo")
+    page.get_by_role("button", name="Transfer").click()
+
+    response = page.goto(f"{live_server.base_url}/team/cases/{reference}")
+    assert response is not None and response.status == 403
+    page.goto(f"{live_server.base_url}/team/")
+    expect(page.get_by_role("link", name=reference)).to_have_count(0)
     context.close()

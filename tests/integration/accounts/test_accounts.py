@@ -154,3 +154,20 @@ async def test_sign_in_then_out(client: Client, agent: str) -> None:
     assert out.status_code == 303
     after = await client.get("/team/", follow_redirects=False)
     assert after.status_code == 303 and after.headers["location"] == "/login"
+
+
+async def test_the_workspace_speaks_the_account_language(
+    client: Client, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session, session.begin():
+        await add_account(
+            session, NewAccount("aoi@example.com", "agent", ("tokyo",), locale="ja"), PASSWORD
+        )
+    token = await _sign_in_form(client)
+    await client.post(
+        "/login", data={"_csrf_token": token, "email": "aoi@example.com", "password": PASSWORD}
+    )
+    inbox = await client.get("/team/")
+    assert inbox.status_code == 200
+    assert '<html lang="ja"' in inbox.text
+    assert "チーム受信トレイ" in inbox.text and "Team inbox" not in inbox.text
