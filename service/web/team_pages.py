@@ -3,9 +3,10 @@ claim, reply and resolve. Pages are in the account's own language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -106,7 +107,8 @@ class TransferForm(msgspec.Struct):
     team: str = ""
 
 
-FORM = RequestEncodingType.URL_ENCODED
+FormT = TypeVar("FormT")
+Form = Annotated[FormT, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 async def _team_keys(session: AsyncSession, account: Account) -> list[str]:
@@ -116,9 +118,46 @@ async def _team_keys(session: AsyncSession, account: Account) -> list[str]:
     return sorted(caller.teams)
 
 
+@dataclass(frozen=True)
+class PageWork:
+    """A signed-in person's change to one case from the case page."""
+
+    session: AsyncSession
+    account: Account
+    now: datetime
+    nudge_outbox: Nudge
+
+    @property
+    def agent(self) -> str:
+        """The name the change is recorded under: the account's e-mail address."""
+        return self.account.email
+
+    async def apply(self, reference: str, action: casework.CaseAction) -> Redirect:
+        """Apply the action and come back to the case page, saying how it went."""
+        caller = caller_of(self.account)
+        try:
+            await casework.act(self.session, caller, reference, action, self.now)
+        except (Conflict, InvalidInput) as refused:
+            return _back_to_case(reference, refused.kind)
+        self.nudge_outbox()
+        return _back_to_case(reference, "done")
+
+
+def provide_page_work(
+    db_session: DbSession, account: SignedIn, now: Now, nudge_outbox: NudgeOutbox
+) -> PageWork:
+    return PageWork(db_session, account, now, nudge_outbox)
+
+
+Work = NamedDependency[PageWork]
+
+
 class TeamPages(Controller):
     path = "/team"
-    dependencies = {"account": Provide(provide_account)}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "account": Provide(provide_account),
+        "work": Provide(provide_page_work, sync_to_thread=False),
+    }
     exception_handlers = {SignInRequired: _to_sign_in}  # noqa: RUF012
     response_headers = PRIVATE_PAGE_HEADERS
 
@@ -156,102 +195,53 @@ class TeamPages(Controller):
             request, "team_case.html", account.locale, case=detail, notice=notice, **values
         )
 
-    async def _act(
-        self,
-        reference: str,
-        action: casework.CaseAction,
-        db_session: AsyncSession,
-        account: Account,
-        now: datetime,
-        nudge_outbox: Nudge,
-    ) -> Redirect:
-        """Apply the action and come back to the case page, saying how it went."""
-        try:
-            await casework.act(db_session, caller_of(account), reference, action, now)
-        except (Conflict, InvalidInput) as refused:
-            return _back_to_case(reference, refused.kind)
-        nudge_outbox()
-        return _back_to_case(reference, "done")
-
     @post("/cases/{reference:str}/claim", name="team-claim")
-    async def claim(
-        self,
-        reference: FromPath[str],
-        db_session: DbSession,
-        account: SignedIn,
-        now: Now,
-        nudge_outbox: NudgeOutbox,
-    ) -> Redirect:
-        action = partial(casework.claim, agent=account.email)
-        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+    async def claim(self, reference: FromPath[str], work: Work) -> Redirect:
+        return await work.apply(reference, partial(casework.claim, agent=work.agent))
 
     @post("/cases/{reference:str}/reply", name="team-reply")
     async def reply(
         self,
         reference: FromPath[str],
-        data: Annotated[ReplyForm, Body(media_type=FORM)],
-        db_session: DbSession,
-        account: SignedIn,
-        now: Now,
-        nudge_outbox: NudgeOutbox,
+        data: Form[ReplyForm],
+        work: Work,
     ) -> Redirect:
         if check_text(data.body):
             return _back_to_case(reference, "empty-reply")
-        action = partial(casework.reply, agent=account.email, body=data.body.strip())
-        return await self._act(reference, action, db_session, account, now, nudge_outbox)
-
-    @post("/cases/{reference:str}/resolve", name="team-resolve")
-    async def resolve(
-        self,
-        reference: FromPath[str],
-        data: Annotated[ResolveForm, Body(media_type=FORM)],
-        db_session: DbSession,
-        account: SignedIn,
-        now: Now,
-        nudge_outbox: NudgeOutbox,
-    ) -> Redirect:
-        summary = data.summary.strip()
-        if not summary:
-            return _back_to_case(reference, "empty-summary")
-        action = partial(casework.resolve, agent=account.email, summary=summary)
-        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+        body = data.body.strip()
+        return await work.apply(reference, partial(casework.reply, agent=work.agent, body=body))
 
     @post("/cases/{reference:str}/notes", name="team-note")
     async def add_note(
-        self,
-        reference: FromPath[str],
-        data: Annotated[NoteForm, Body(media_type=FORM)],
-        db_session: DbSession,
-        account: SignedIn,
-        now: Now,
-        nudge_outbox: NudgeOutbox,
+        self, reference: FromPath[str], data: Form[NoteForm], work: Work
     ) -> Redirect:
         if check_text(data.text):
             return _back_to_case(reference, "empty-note")
-        action = partial(casework.add_note, agent=account.email, text=data.text.strip())
-        return await self._act(reference, action, db_session, account, now, nudge_outbox)
-
-    @post("/cases/{reference:str}/reopen", name="team-reopen")
-    async def reopen(
-        self,
-        reference: FromPath[str],
-        db_session: DbSession,
-        account: SignedIn,
-        now: Now,
-        nudge_outbox: NudgeOutbox,
-    ) -> Redirect:
-        action = partial(casework.reopen, agent=account.email)
-        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+        text = data.text.strip()
+        return await work.apply(reference, partial(casework.add_note, agent=work.agent, text=text))
 
     @post("/cases/{reference:str}/transfer", name="team-transfer")
     async def transfer(
         self,
         reference: FromPath[str],
-        data: Annotated[TransferForm, Body(media_type=FORM)],
-        db_session: DbSession,
-        account: SignedIn,
-        now: Now,
-        nudge_outbox: NudgeOutbox,
+        data: Form[TransferForm],
+        work: Work,
     ) -> Redirect:
-        action = partial(casework.transfer, agent=account.email, team=data.team)
-        return await self._act(reference, action, db_session, account, now, nudge_outbox)
+        action = partial(casework.transfer, agent=work.agent, team=data.team)
+        return await work.apply(reference, action)
+
+    @post("/cases/{reference:str}/resolve", name="team-resolve")
+    async def resolve(
+        self,
+        reference: FromPath[str],
+        data: Form[ResolveForm],
+        work: Work,
+    ) -> Redirect:
+        if not (summary := data.summary.strip()):
+            return _back_to_case(reference, "empty-summary")
+        action = partial(casework.resolve, agent=work.agent, summary=summary)
+        return await work.apply(reference, action)
+
+    @post("/cases/{reference:str}/reopen", name="team-reopen")
+    async def reopen(self, reference: FromPath[str], work: Work) -> Redirect:
+        return await work.apply(reference, partial(casework.reopen, agent=work.agent))
