@@ -37,10 +37,15 @@ def normalized_email(email: str) -> str:
     return email.strip().lower()
 
 
-def caller_of(account: Account) -> Caller:
-    """What a signed-in account may do, and the name its changes are recorded under."""
+async def caller_for(session: AsyncSession, account: Account) -> Caller:
+    """What a signed-in account may do, and the name its changes are recorded under: its teams,
+    for a lead also every team of the lead's region."""
+    teams = set(account.teams)
+    if account.role == "lead" and account.region:
+        query = select(Team.key).where(Team.region == account.region)
+        teams.update((await session.scalars(query)).all())
     return Caller(
-        teams=frozenset(account.teams),
+        teams=frozenset(teams),
         ops=account.role in ALL_TEAMS_ROLES,
         translator=account.role in ("translator", *ALL_TEAMS_ROLES),
         actor=account.email,

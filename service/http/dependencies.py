@@ -14,7 +14,7 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.accounts.services import caller_of
+from service.accounts.services import caller_for
 from service.accounts.tokens import account_of_token, is_personal_token
 from service.common.caller import Caller
 from service.common.errors import Unauthenticated
@@ -79,7 +79,8 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller
     if bearer.lower().startswith("bearer ") and is_personal_token(token := bearer[7:].strip()):
         clock: Callable[[], datetime] = connection.app.state.clock
         async with connection.app.state.sessions() as session, session.begin():
-            caller = caller_of(await account_of_token(session, token, clock()))
+            account = await account_of_token(session, token, clock())
+            caller = await caller_for(session, account)
     elif _same(connection.headers.get("x-ops-key"), settings.ops_api_key):
         caller = Caller(ops=True, translator=True)
     elif _same(connection.headers.get("x-translator-key"), settings.translator_api_key):

@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.controllers import SESSION_ACCOUNT
-from service.accounts.services import caller_of
+from service.accounts.services import caller_for
 from service.cases import casework
-from service.cases.access import case_for_team
+from service.cases.access import case_for_team, find_case
+from service.common.caller import Caller
 from service.common.errors import Conflict, InvalidInput
 from service.common.validation import check_text
 from service.db.models import Account, Team
@@ -35,6 +36,7 @@ from service.i18n.negotiation import catalog_name
 from service.web.pages import PRIVATE_PAGE_HEADERS, render_page
 
 SignedIn = NamedDependency[Account]
+REASSIGNING_ROLES = frozenset({"lead", "ops", "admin"})
 INBOX_REFRESH_SECONDS = 5
 """How often an open inbox fetches itself again (static/inbox.js)."""
 
@@ -65,6 +67,10 @@ def _back_to_case(reference: str, notice: str) -> Redirect:
     """Back to the case page (post/redirect/get), with a notice the page words."""
     query = urlencode({"notice": notice})
     return Redirect(f"/team/cases/{quote(reference)}?{query}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _back_to_inbox(notice: str) -> Redirect:
+    return Redirect(f"/team/?{urlencode({'notice': notice})}", status_code=HTTP_303_SEE_OTHER)
 
 
 def _display_language(tag: str, locale: str) -> str:
@@ -105,6 +111,8 @@ class NoteForm(msgspec.Struct):
 
 class TransferForm(msgspec.Struct):
     team: str = ""
+    back: str = ""
+    """"inbox" when the form is on the inbox (a lead's reassignment)."""
 
 
 FormT = TypeVar("FormT")
@@ -112,7 +120,7 @@ Form = Annotated[FormT, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 async def _team_keys(session: AsyncSession, account: Account) -> list[str]:
-    caller = caller_of(account)
+    caller = await caller_for(session, account)
     if caller.ops:
         return list((await session.scalars(select(Team.key).order_by(Team.key))).all())
     return sorted(caller.teams)
@@ -124,6 +132,7 @@ class PageWork:
 
     session: AsyncSession
     account: Account
+    caller: Caller
     now: datetime
     nudge_outbox: Nudge
 
@@ -132,21 +141,37 @@ class PageWork:
         """The name the change is recorded under: the account's e-mail address."""
         return self.account.email
 
-    async def apply(self, reference: str, action: casework.CaseAction) -> Redirect:
-        """Apply the action and come back to the case page, saying how it went."""
-        caller = caller_of(self.account)
+    async def apply(
+        self, reference: str, action: casework.CaseAction, *, to_inbox: bool = False
+    ) -> Redirect:
+        """Apply the action and come back to the case page (or the inbox), saying how it went."""
         try:
-            await casework.act(self.session, caller, reference, action, self.now)
+            await casework.act(self.session, self.caller, reference, action, self.now)
         except (Conflict, InvalidInput) as refused:
+            if to_inbox:
+                return _back_to_inbox(refused.kind)
             return _back_to_case(reference, refused.kind)
         self.nudge_outbox()
+        if to_inbox or not self.caller.may_act_for(await self._team_of(reference)):
+            return _back_to_inbox("done")  # moved out of this person's reach: back to the inbox
         return _back_to_case(reference, "done")
 
+    async def _team_of(self, reference: str) -> str | None:
+        case = await find_case(self.session, reference)
+        return case.team_key if case else None
 
-def provide_page_work(
-    db_session: DbSession, account: SignedIn, now: Now, nudge_outbox: NudgeOutbox
+
+async def provide_page_work(
+    db_session: DbSession,
+    sessions: SessionFactory,
+    account: SignedIn,
+    now: Now,
+    nudge_outbox: NudgeOutbox,
 ) -> PageWork:
-    return PageWork(db_session, account, now, nudge_outbox)
+    """The action's session stays free for its transaction: the caller is read in another."""
+    async with sessions() as session:
+        caller = await caller_for(session, account)
+    return PageWork(db_session, account, caller, now, nudge_outbox)
 
 
 Work = NamedDependency[PageWork]
@@ -156,16 +181,22 @@ class TeamPages(Controller):
     path = "/team"
     dependencies = {  # noqa: RUF012
         "account": Provide(provide_account),
-        "work": Provide(provide_page_work, sync_to_thread=False),
+        "work": Provide(provide_page_work),
     }
     exception_handlers = {SignInRequired: _to_sign_in}  # noqa: RUF012
     response_headers = PRIVATE_PAGE_HEADERS
 
     @get("/", name="team-inbox")
     async def inbox(
-        self, request: Request[Any, Any, Any], db_session: DbSession, account: SignedIn
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        account: SignedIn,
+        now: Now,
+        notice: Annotated[str | None, QueryParameter()] = None,
     ) -> Template:
-        """The open cases of the account's teams, most urgent first."""
+        """The open cases of the account's teams (a lead's: every team of the region), most
+        urgent first; leads and ops can reassign a case to another team from here."""
         teams = await _team_keys(db_session, account)
         queues = [await casework.queue(db_session, team) for team in teams]
         values = await _workspace_values(db_session, account.locale)
@@ -175,6 +206,10 @@ class TeamPages(Controller):
             account.locale,
             account=account,
             queues=queues,
+            now=now,
+            notice=notice,
+            can_reassign=account.role in REASSIGNING_ROLES,
+            reassign_teams=sorted(values["team_names"]),
             refresh_seconds=INBOX_REFRESH_SECONDS,
             **values,
         )
@@ -188,7 +223,7 @@ class TeamPages(Controller):
         account: SignedIn,
         notice: Annotated[str | None, QueryParameter()] = None,
     ) -> Template:
-        case = await case_for_team(db_session, caller_of(account), reference)
+        case = await case_for_team(db_session, await caller_for(db_session, account), reference)
         detail = await casework.agent_view(db_session, case)
         values = await _workspace_values(db_session, account.locale)
         return render_page(
@@ -228,7 +263,7 @@ class TeamPages(Controller):
         work: Work,
     ) -> Redirect:
         action = partial(casework.transfer, agent=work.agent, team=data.team)
-        return await work.apply(reference, action)
+        return await work.apply(reference, action, to_inbox=data.back == "inbox")
 
     @post("/cases/{reference:str}/resolve", name="team-resolve")
     async def resolve(

@@ -28,12 +28,15 @@ NOTE = "Checked the sign-in logs: locked after five wrong passwords."
 BLOCKING = {"serious", "critical"}
 
 
-def _add(server: LiveServer, email: str, teams: tuple[str, ...]) -> None:
+def _add(
+    server: LiveServer, email: str, teams: tuple[str, ...], role: str = "agent", region: str = ""
+) -> None:
     async def add() -> None:
         engine = create_engine(f"sqlite+aiosqlite:///{server.database}")
+        new = NewAccount(email, role, teams, region or None)
         try:
             async with session_factory(engine)() as session, session.begin():
-                await add_account(session, NewAccount(email, "agent", teams), PASSWORD)
+                await add_account(session, new, PASSWORD)
         finally:
             await engine.dispose()
 
@@ -182,4 +185,30 @@ def test_a_transferred_case_leaves_the_team(
     assert response is not None and response.status == 403
     page.goto(f"{live_server.base_url}/team/")
     expect(page.get_by_role("link", name=reference)).to_have_count(0)
+    context.close()
+
+
+def test_a_lead_reassigns_a_case_from_the_region_inbox(
+    browser: Browser, live_server: LiveServer, filed: dict[str, str]
+) -> None:
+    _add(live_server, "lead@example.com", (), role="lead", region="APAC")
+    arrived = httpx.post(
+        f"{live_server.base_url}/api/v1/cases",
+        json={"text": "我的退款還沒到帳，請協助確認。", "contact": {"email": "chen@example.com"}},
+    )
+    reference = arrived.json()["reference"]
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    _sign_in(page, live_server, "lead@example.com")
+    page.wait_for_url(re.compile(r"/team/?$"))
+    expect(page.locator("#queue-tokyo")).to_be_visible()  # every team of the region
+    _accessible(page, "lead-inbox")
+
+    row = page.locator("[data-testid=inbox-row]").filter(has_text=reference)
+    row.get_by_label("Reassign to").select_option("tokyo")
+    row.get_by_role("button", name="Reassign").click()
+
+    expect(page.get_by_test_id("notice")).to_have_text("Done.")
+    tokyo = page.locator("section").filter(has=page.locator("#queue-tokyo"))
+    expect(tokyo.get_by_role("link", name=reference)).to_be_visible()
     context.close()
