@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from service.accounts import throttle
 from service.accounts.services import sign_in
 from service.common.errors import TooManyAttempts, Unauthenticated
+from service.http.browser_sessions import rotate_session_id
 from service.http.dependencies import DbSession
 from service.web.pages import (
     PRIVATE_PAGE_HEADERS,
@@ -72,6 +73,7 @@ class AccountPages(Controller):
             await throttle.record_failure(redis, data.email, client)
             return render_page(request, "login.html", locale, 401, form=form, problem=refused.kind)
         await throttle.record_success(redis, data.email)
+        rotate_session_id(request)
         request.set_session({SESSION_ACCOUNT: account.id})
         return Redirect(LANDING, status_code=HTTP_303_SEE_OTHER)
 

@@ -3,8 +3,15 @@ CSRF protection on the forms they post."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
 from litestar.stores.redis import RedisStore
 
 from service.settings import DEFAULT_REDIS_URL, Settings
@@ -24,6 +31,32 @@ WITHOUT_SESSION = [
 ]
 
 
+NEW_SESSION = "new_session_id"
+"""Request state key: set by sign-in, so the signed-in session gets an id of its own."""
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Server-side sessions whose id is replaced at sign-in: an id known before sign-in (planted
+    by someone else, say) never carries a signed-in session."""
+
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        if connection.state.get(NEW_SESSION) is True:
+            connection.state[NEW_SESSION] = self.generate_session_id()
+        if isinstance(fresh := connection.state.get(NEW_SESSION), str):
+            return fresh
+        return super().get_session_id(connection)
+
+
+@dataclass
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend
+
+
+def rotate_session_id(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Give this response's session a new id (call at sign-in)."""
+    connection.state[NEW_SESSION] = True
+
+
 def session_store(settings: Settings) -> RedisStore:
     return RedisStore.with_client(
         url=settings.redis_url or DEFAULT_REDIS_URL, namespace="meridian:sessions"
@@ -35,7 +68,7 @@ def _over_https(settings: Settings) -> bool:
 
 
 def session_config(settings: Settings) -> ServerSideSessionConfig:
-    return ServerSideSessionConfig(
+    return RotatingSessionConfig(
         store=STORE,
         max_age=MAX_AGE_SECONDS,
         secure=_over_https(settings),

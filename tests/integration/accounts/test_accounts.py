@@ -140,12 +140,16 @@ async def test_ten_failures_lock_sign_in_with_retry_after(client: Client, agent:
 
 async def test_sign_in_then_out(client: Client, agent: str) -> None:
     token = await _sign_in_form(client)
+    client.cookies.delete("session")
+    client.cookies.set("session", "planted-by-someone-else", domain="testserver.local")
     signed_in = await client.post(
         "/login",
         data={"_csrf_token": token, "email": agent, "password": PASSWORD},
         follow_redirects=False,
     )
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/team"
+    issued = client.cookies.get("session", domain="testserver.local")
+    assert issued not in (None, "planted-by-someone-else", "null")
     inbox = await client.get("/team/")
     assert inbox.status_code == 200 and "Team inbox" in inbox.text
     token = CSRF_FIELD.search(inbox.text)
