@@ -6,7 +6,15 @@ from typing import Literal
 
 Status = Literal["received", "routed", "in_progress", "waiting_on_customer", "resolved", "closed"]
 Action = Literal[
-    "route", "claim", "reply", "wait_on_customer", "resume", "resolve", "close", "reopen"
+    "route",
+    "claim",
+    "reply",
+    "wait_on_customer",
+    "resume",
+    "resolve",
+    "close",
+    "reopen",
+    "hand_over",
 ]
 
 STATUSES: tuple[Status, ...] = (
@@ -43,6 +51,13 @@ _TRANSITIONS: dict[Action, dict[Status, Status]] = {
     },
     "close": {"resolved": "closed"},
     "reopen": {"resolved": "in_progress"},
+    # To another team, unclaimed (a transfer); a case waiting on the customer keeps waiting.
+    "hand_over": {
+        "received": "routed",
+        "routed": "routed",
+        "in_progress": "routed",
+        "waiting_on_customer": "waiting_on_customer",
+    },
 }
 
 

@@ -24,7 +24,7 @@ from service.i18n.controllers import stats as locale_stats
 from service.inbound.controllers import receive_inbound_email
 from service.outbox.arq_connection import ArqConnection
 from service.outbox.store import drain
-from service.settings import DEFAULT_REDIS_URL, Settings
+from service.settings import Settings
 from service.teams.controllers import OpsController
 from service.web import static_files, template_config
 from service.web.api_docs import swagger_assets, swagger_plugin
@@ -69,7 +69,7 @@ def create_app(
         await asyncio.to_thread(preload_language_model)
         engine = create_engine(settings.database_url)
         app.state.sessions = session_factory(engine)
-        app.state.arq = ArqConnection(settings.redis_url or DEFAULT_REDIS_URL)
+        app.state.arq = ArqConnection(settings.redis_url_or_default)
         app.state.outbox_nudge = asyncio.Event()
         drainer = asyncio.create_task(_drain_outbox_forever(app)) if drain_outbox else None
         try:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TypeVar
 
 import msgspec
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.model import TeamSpec
 from routing.team_file import TeamFileError, parse_teams
 from service.accounts.services import (
     ROLES,
+    FirstAccounts,
     NewAccount,
     add_account,
     disable_account,
@@ -35,11 +35,10 @@ from service.common.errors import DomainError
 from service.common.logs import configure_logging, logging_config
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
-from service.db.models import Team
-from service.i18n.translator_stats import LocaleStats, locale_stats, render_table
+from service.i18n.translator_stats import locale_stats, render_table
 from service.notify.mail_drop import latest
 from service.settings import PROJECT_ROOT, VAR_DIR, Settings, local_secret
-from service.teams.directory import TeamChanges, export_teams, upsert_teams
+from service.teams.directory import TeamChanges, export_teams, team_count, upsert_teams
 
 T = TypeVar("T")
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
@@ -55,43 +54,19 @@ def _read_teams(path: str) -> list[TeamSpec]:
         raise SystemExit(1) from exc
 
 
-async def _team_count(settings: Settings) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            return int(await session.scalar(select(func.count()).select_from(Team)) or 0)
-    finally:
-        await engine.dispose()
-
-
-async def _import_teams(settings: Settings, path: str) -> TeamChanges:
-    specs = _read_teams(path)
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            return await upsert_teams(session, specs)
-    finally:
-        await engine.dispose()
-
-
-async def _export_teams(settings: Settings) -> str:
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            return await export_teams(session)
-    finally:
-        await engine.dispose()
+def _append_private(name: str, lines: Sequence[str]) -> Path:
+    """Append lines to a file in var/ that only its owner can read (created so, never widened)."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / name
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as out:
+        out.writelines(f"{line}\n" for line in lines)
+    return path
 
 
 def _save_keys(keys: dict[str, str]) -> None:
     if not keys:
         return
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    path = VAR_DIR / "team-keys.txt"
-    with path.open("a", encoding="utf-8") as out:
-        for team, key in keys.items():
-            out.write(f"{team} {key}\n")
-    path.chmod(0o600)
+    path = _append_private("team-keys.txt", [f"{team} {key}" for team, key in keys.items()])
     print(f"API keys of {len(keys)} new team(s) written to {path} (X-Api-Key header)")
 
 
@@ -129,16 +104,16 @@ def _print_changes(changes: TeamChanges) -> None:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
     if args.action == "check":
         specs = _read_teams(args.file)
         print(f"{args.file}: {len(specs)} team(s), no problems")
     elif args.action == "import":
-        changes = asyncio.run(_import_teams(settings, args.file))
+        specs = _read_teams(args.file)
+        changes = _in_transaction(lambda session: upsert_teams(session, specs))
         _print_changes(changes)
         _save_keys(changes.api_keys)
     else:
-        text = asyncio.run(_export_teams(settings))
+        text = _in_transaction(export_teams)
         if args.file == "-":
             sys.stdout.write(text)
         else:
@@ -147,17 +122,29 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(_: argparse.Namespace) -> int:
-    """Load the sample teams when the database has none, then the first accounts when it has
-    no accounts."""
-    settings = Settings.from_env()
-    count = asyncio.run(_team_count(settings))
-    if count:
+    """Load the sample teams when the database has none, and the first accounts (an admin and
+    an agent per team) when it has no accounts, in one transaction. The accounts' one-time
+    passwords go to var/first-accounts.txt (0600), never to the terminal."""
+    specs = _read_teams(str(SAMPLE_TEAMS))
+
+    async def seed(session: AsyncSession) -> tuple[int, TeamChanges | None, FirstAccounts]:
+        count = await team_count(session)
+        changes = None if count else await upsert_teams(session, specs)
+        return count, changes, await first_accounts(session)
+
+    count, changes, accounts = _in_transaction(seed)
+    if changes is None:
         print(f"database already has {count} teams; nothing loaded")
     else:
-        changes = asyncio.run(_import_teams(settings, str(SAMPLE_TEAMS)))
         print(f"loaded {len(changes.created)} teams from {SAMPLE_TEAMS.name}")
         _save_keys(changes.api_keys)
-    create_first_accounts()
+    if accounts:
+        lines = [
+            f"{new.email} {new.role} {','.join(new.teams) or '-'} {password}"
+            for new, password in accounts
+        ]
+        path = _append_private("first-accounts.txt", lines)
+        print(f"{len(accounts)} first accounts created; their passwords are in {path}")
     return 0
 
 
@@ -234,20 +221,6 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         record = _in_transaction(lambda session: revoke_token(session, int(args.target), now))
         print(f"revoked token {record.id} ({record.name})")
     return 0
-
-
-def create_first_accounts() -> None:
-    """An admin and an agent per team on an empty accounts table; their one-time passwords go
-    to var/first-accounts.txt (0600), never to the terminal."""
-    made = _in_transaction(first_accounts)
-    if not made:
-        return
-    path = VAR_DIR / "first-accounts.txt"
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as out:
-        for new, password in made:
-            out.write(f"{new.email} {new.role} {','.join(new.teams) or '-'} {password}\n")
-    print(f"{len(made)} first accounts created; their passwords are in {path}")
 
 
 def cmd_mail(args: argparse.Namespace) -> int:
@@ -337,17 +310,9 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
-async def _locale_stats(settings: Settings, days: int) -> LocaleStats:
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            return await locale_stats(session, now=datetime.now(UTC), days=days)
-    finally:
-        await engine.dispose()
-
-
 def cmd_locales(args: argparse.Namespace) -> int:
-    stats = asyncio.run(_locale_stats(Settings.from_env(), args.days))
+    now = datetime.now(UTC)
+    stats = _in_transaction(lambda session: locale_stats(session, now=now, days=args.days))
     print(msgspec.json.encode(stats).decode() if args.json else render_table(stats))
     return 0
 

@@ -97,6 +97,11 @@ class Settings:
             mail_dir=Path(env.get("MERIDIAN_MAIL_DIR") or VAR_DIR / "mail"),
         )
 
+    @property
+    def redis_url_or_default(self) -> str:
+        """The Redis to connect to: the configured one, else the local default."""
+        return self.redis_url or DEFAULT_REDIS_URL
+
     def with_local_secrets(self) -> Settings:
         """Secrets neither configured nor stored yet are made now and kept in var/; called when a
         process starts, never on import."""

@@ -17,10 +17,9 @@ from service.accounts.services import sign_in
 from service.common.errors import TooManyAttempts, Unauthenticated
 from service.http.browser_sessions import rotate_session_id
 from service.http.dependencies import DbSession
+from service.http.params import AcceptLanguage, LangQuery
 from service.web.pages import (
     PRIVATE_PAGE_HEADERS,
-    AcceptLanguage,
-    LangQuery,
     page_locale,
     render_page,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +23,12 @@ ALL_TEAMS_ROLES = frozenset({"ops", "admin"})
 MIN_PASSWORD_CHARS = 12
 FIRST_ACCOUNT_DOMAIN = "meridian.example"
 _hasher = PasswordHasher()
+
+
+@cache
+def _unknown_account_hash() -> str:
+    """A hash no password matches, verified for unknown e-mail addresses (made on first use)."""
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
 @dataclass(frozen=True)
@@ -114,9 +121,10 @@ async def sign_in(session: AsyncSession, email: str, password: str) -> Account:
     password, so sign-in never tells which accounts exist."""
     account = await session.scalar(select(Account).where(Account.email == normalized_email(email)))
     try:
+        # An unknown e-mail costs one hash too, so the time taken does not tell it apart.
+        _hasher.verify(account.password_hash if account else _unknown_account_hash(), password)
         if account is None:
             raise VerificationError
-        _hasher.verify(account.password_hash, password)
     except (VerificationError, InvalidHashError) as error:
         raise Unauthenticated("wrong e-mail or password", kind="sign-in-failed") from error
     if account.disabled:
@@ -130,7 +138,11 @@ async def account_count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Account)) or 0)
 
 
-async def first_accounts(session: AsyncSession) -> list[tuple[NewAccount, str]]:
+FirstAccounts = list[tuple[NewAccount, str]]
+"""Accounts made on an empty table, each with its one-time password."""
+
+
+async def first_accounts(session: AsyncSession) -> FirstAccounts:
     """On an empty accounts table: an admin and one agent per team, each with a random
     one-time password (returned, to be handed over once); nothing otherwise."""
     if await account_count(session):

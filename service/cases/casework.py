@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -106,20 +107,28 @@ async def agent_view(session: AsyncSession, case: Case) -> CaseDetail:
 
 
 async def queue(session: AsyncSession, team: str) -> Queue:
-    """Open cases of a team, most urgent first: severity, first-response due time, then the
-    higher tier, then the older case."""
-    query = select(Case).where(Case.team_key == team, Case.status.in_(OPEN_STATUSES))
-    cases = list((await session.scalars(query)).all())
-    cases.sort(
+    """Open cases of a team, most urgent first."""
+    (found,) = await queues(session, [team])
+    return found
+
+
+async def queues(session: AsyncSession, teams: Sequence[str]) -> list[Queue]:
+    """Each team's open cases, in one query, most urgent first: severity, first-response due
+    time, then the higher tier, then the older case."""
+    query = select(Case).where(Case.team_key.in_(teams), Case.status.in_(OPEN_STATUSES))
+    cases = sorted(
+        (await session.scalars(query)).all(),
         key=lambda c: (
             SEVERITIES.index(c.severity),
             c.first_response_due,
             -TIERS.index(c.tier),
             c.id,
-        )
+        ),
     )
-    items = [view_of(c, QueueItem, snippet=_snippet(c.text)) for c in cases]
-    return Queue(team=team, count=len(cases), cases=items)
+    by_team: dict[str, list[QueueItem]] = {team: [] for team in teams}
+    for case in cases:
+        by_team[case.team_key or ""].append(view_of(case, QueueItem, snippet=_snippet(case.text)))
+    return [Queue(team=team, count=len(items), cases=items) for team, items in by_team.items()]
 
 
 def _snippet(text: str) -> str:
@@ -246,11 +255,8 @@ async def transfer(
         raise invalid("team", f"no team {team!r}")
     if team == case.team_key:
         raise Conflict(f"{case.reference} is with {team} already", kind="unchanged")
-    if case.status not in OPEN_STATUSES:
-        raise Conflict(f"{case.reference} is {case.status}", kind="illegal-transition")
+    apply(case, "hand_over")
     previous_team = case.team_key
-    if case.status != "waiting_on_customer":
-        case.status = "routed"
     case.team_key, case.claimed_by, case.updated_at = team, None, now
     record_event(session, case, "transferred", agent, now, from_team=previous_team, team=team)
     add_side_effect(session, "notify_team", now, case_id=case.id, team=team, event="transfer")
@@ -270,3 +276,28 @@ async def act(
         claimed_by=case.claimed_by,
         version=case.version,
     )
+
+
+@dataclass(frozen=True)
+class CaseWork:
+    """Someone's change to one case: applied under lock if their team owns it, then the outbox
+    woken for its side effects."""
+
+    session: AsyncSession
+    caller: Caller
+    now: datetime
+    nudge_outbox: Callable[[], None]
+
+    def actor(self, agent: str | None = None) -> str:
+        """Whom the change is recorded under: a signed-in account or a personal token's, else
+        the agent that a team key names."""
+        if self.caller.actor:
+            return self.caller.actor
+        if agent and agent.strip():
+            return agent.strip()
+        raise invalid("agent", "name the agent who acts, or use a personal token")
+
+    async def apply(self, reference: str, action: CaseAction) -> CaseChanged:
+        changed = await act(self.session, self.caller, reference, action, self.now)
+        self.nudge_outbox()
+        return changed

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.cases import casework, language_override
 from service.cases.access import case_for_customer, case_for_team
@@ -30,7 +27,6 @@ from service.cases.schemas import (
     StatusRequest,
 )
 from service.cases.survey import SurveyAnswer, SurveyRecorded, answer_survey
-from service.common.caller import Caller
 from service.common.errors import invalid
 from service.common.validation import check_text
 from service.http.dependencies import (
@@ -38,47 +34,21 @@ from service.http.dependencies import (
     CurrentCaller,
     DbSession,
     Now,
-    Nudge,
     NudgeOutbox,
     SessionFactory,
     customer_token,
 )
 from service.http.guards import authenticated, require_json, team_in_path
-
-TokenQuery = Annotated[str | None, QueryParameter(name="token")]
-
-
-@dataclass(frozen=True)
-class CaseWork:
-    """A team's change to one case: applied under lock by its owner, then the outbox woken."""
-
-    session: AsyncSession
-    caller: Caller
-    now: datetime
-    nudge_outbox: Nudge
-
-    def actor(self, agent: str | None) -> str:
-        """Whom the change is recorded under: a personal token's account, else the agent that
-        a team key names in the body."""
-        if self.caller.actor:
-            return self.caller.actor
-        if agent and agent.strip():
-            return agent.strip()
-        raise invalid("agent", "name the agent who acts, or use a personal token")
-
-    async def apply(self, reference: str, action: casework.CaseAction) -> CaseChanged:
-        changed = await casework.act(self.session, self.caller, reference, action, self.now)
-        self.nudge_outbox()
-        return changed
+from service.http.params import AcceptLanguage, TokenQuery
 
 
 def provide_case_work(
     db_session: DbSession, caller: CurrentCaller, now: Now, nudge_outbox: NudgeOutbox
-) -> CaseWork:
-    return CaseWork(db_session, caller, now, nudge_outbox)
+) -> casework.CaseWork:
+    return casework.CaseWork(db_session, caller, now, nudge_outbox)
 
 
-Work = NamedDependency[CaseWork]
+Work = NamedDependency[casework.CaseWork]
 
 
 class CaseController(Controller):
@@ -100,7 +70,7 @@ class CaseController(Controller):
         settings: AppSettings,
         now: Now,
         nudge_outbox: NudgeOutbox,
-        accept_language: Annotated[str | None, HeaderParameter(name="Accept-Language")] = None,
+        accept_language: AcceptLanguage = None,
     ) -> IntakeResponse:
         filed = await file_case(sessions, data, accept_language=accept_language, now=now)
         nudge_outbox()

@@ -14,7 +14,7 @@ from litestar.middleware.session.server_side import (
 )
 from litestar.stores.redis import RedisStore
 
-from service.settings import DEFAULT_REDIS_URL, Settings
+from service.settings import Settings
 
 STORE = "sessions"
 MAX_AGE_SECONDS = 8 * 3600
@@ -58,9 +58,7 @@ def rotate_session_id(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
 
 
 def session_store(settings: Settings) -> RedisStore:
-    return RedisStore.with_client(
-        url=settings.redis_url or DEFAULT_REDIS_URL, namespace="meridian:sessions"
-    )
+    return RedisStore.with_client(url=settings.redis_url_or_default, namespace="meridian:sessions")
 
 
 def _over_https(settings: Settings) -> bool:

@@ -72,6 +72,10 @@ _profile_cache: dict[tuple[str, int, datetime], TeamProfile] = {}
 """Router profiles by (key, version, created_at): calendars are built once per team version."""
 
 
+async def team_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Team)) or 0)
+
+
 async def load_teams(session: AsyncSession) -> list[Team]:
     return list((await session.scalars(select(Team).order_by(Team.key))).all())
 

@@ -1,4 +1,5 @@
-"""Customer web pages: the Jinja environment (gettext bound per render) and the static files."""
+"""Web pages for customers and the team workspace: the Jinja environment (gettext bound per
+render) and the static files."""
 
 from __future__ import annotations
 

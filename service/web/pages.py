@@ -16,7 +16,7 @@ from babel.dates import format_datetime
 from litestar import Controller, Request, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -43,6 +43,7 @@ from service.common.errors import Conflict, InvalidInput, NotFound
 from service.common.validation import MAX_TEXT_CHARS
 from service.db.models import Case
 from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
+from service.http.params import AcceptLanguage, LangQuery, TokenQuery
 from service.i18n import messages
 from service.i18n.catalogs import translations
 from service.i18n.formatting import format_due
@@ -66,10 +67,6 @@ _CONTROL_OF_FIELD: Mapping[str, str | None] = {
     "timezone": None,
     "locale": None,
 }
-
-AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language")]
-LangQuery = Annotated[str | None, QueryParameter(name="lang")]
-TokenQuery = Annotated[str | None, QueryParameter(name="token")]
 
 
 @dataclass

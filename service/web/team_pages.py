@@ -3,8 +3,6 @@ claim, reply and resolve. Pages are in the account's own language."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -24,12 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.accounts.controllers import SESSION_ACCOUNT
 from service.accounts.services import caller_for
 from service.cases import casework
-from service.cases.access import case_for_team, find_case
-from service.common.caller import Caller
+from service.cases.access import case_for_team
 from service.common.errors import Conflict, InvalidInput
 from service.common.validation import check_text
 from service.db.models import Account, Team
-from service.http.dependencies import DbSession, Now, Nudge, NudgeOutbox, SessionFactory
+from service.http.dependencies import DbSession, Now, NudgeOutbox, SessionFactory
 from service.i18n import messages
 from service.i18n.formatting import format_due
 from service.i18n.negotiation import catalog_name
@@ -86,9 +83,8 @@ def _display_language(tag: str, locale: str) -> str:
 async def _workspace_values(session: AsyncSession, locale: str) -> dict[str, Any]:
     """What every workspace page shows besides its own content, worded in `locale`."""
     catalog = catalog_name(locale)
-    names = {key: name for key, name in (await session.execute(select(Team.key, Team.name)))}
     return {
-        "team_names": names,
+        "team_names": await casework.team_names(session),
         "status_label": partial(messages.status_label, locale),
         "severity_label": partial(messages.severity_label, locale),
         "language_name": partial(_display_language, locale=locale),
@@ -126,62 +122,40 @@ async def _team_keys(session: AsyncSession, account: Account) -> list[str]:
     return sorted(caller.teams)
 
 
-@dataclass(frozen=True)
-class PageWork:
-    """A signed-in person's change to one case from the case page."""
-
-    session: AsyncSession
-    account: Account
-    caller: Caller
-    now: datetime
-    nudge_outbox: Nudge
-
-    @property
-    def agent(self) -> str:
-        """The name the change is recorded under: the account's e-mail address."""
-        return self.account.email
-
-    async def apply(
-        self, reference: str, action: casework.CaseAction, *, to_inbox: bool = False
-    ) -> Redirect:
-        """Apply the action and come back to the case page (or the inbox), saying how it went."""
-        try:
-            await casework.act(self.session, self.caller, reference, action, self.now)
-        except (Conflict, InvalidInput) as refused:
-            if to_inbox:
-                return _back_to_inbox(refused.kind)
-            return _back_to_case(reference, refused.kind)
-        self.nudge_outbox()
-        if to_inbox or not self.caller.may_act_for(await self._team_of(reference)):
-            return _back_to_inbox("done")  # moved out of this person's reach: back to the inbox
-        return _back_to_case(reference, "done")
-
-    async def _team_of(self, reference: str) -> str | None:
-        case = await find_case(self.session, reference)
-        return case.team_key if case else None
-
-
-async def provide_page_work(
+async def provide_case_work(
     db_session: DbSession,
     sessions: SessionFactory,
     account: SignedIn,
     now: Now,
     nudge_outbox: NudgeOutbox,
-) -> PageWork:
+) -> casework.CaseWork:
     """The action's session stays free for its transaction: the caller is read in another."""
     async with sessions() as session:
         caller = await caller_for(session, account)
-    return PageWork(db_session, account, caller, now, nudge_outbox)
+    return casework.CaseWork(db_session, caller, now, nudge_outbox)
 
 
-Work = NamedDependency[PageWork]
+async def _apply(
+    work: casework.CaseWork, reference: str, action: casework.CaseAction, *, to_inbox: bool = False
+) -> Redirect:
+    """Apply the action and come back to the case page (or the inbox), saying how it went."""
+    try:
+        changed = await work.apply(reference, action)
+    except (Conflict, InvalidInput) as refused:
+        return _back_to_inbox(refused.kind) if to_inbox else _back_to_case(reference, refused.kind)
+    if to_inbox or not work.caller.may_act_for(changed.team):
+        return _back_to_inbox("done")  # moved out of this person's reach: back to the inbox
+    return _back_to_case(reference, "done")
+
+
+Work = NamedDependency[casework.CaseWork]
 
 
 class TeamPages(Controller):
     path = "/team"
     dependencies = {  # noqa: RUF012
         "account": Provide(provide_account),
-        "work": Provide(provide_page_work),
+        "work": Provide(provide_case_work),
     }
     exception_handlers = {SignInRequired: _to_sign_in}  # noqa: RUF012
     response_headers = PRIVATE_PAGE_HEADERS
@@ -197,8 +171,7 @@ class TeamPages(Controller):
     ) -> Template:
         """The open cases of the account's teams (a lead's: every team of the region), most
         urgent first; leads and ops can reassign a case to another team from here."""
-        teams = await _team_keys(db_session, account)
-        queues = [await casework.queue(db_session, team) for team in teams]
+        queues = await casework.queues(db_session, await _team_keys(db_session, account))
         values = await _workspace_values(db_session, account.locale)
         return render_page(
             request,
@@ -232,7 +205,7 @@ class TeamPages(Controller):
 
     @post("/cases/{reference:str}/claim", name="team-claim")
     async def claim(self, reference: FromPath[str], work: Work) -> Redirect:
-        return await work.apply(reference, partial(casework.claim, agent=work.agent))
+        return await _apply(work, reference, partial(casework.claim, agent=work.actor()))
 
     @post("/cases/{reference:str}/reply", name="team-reply")
     async def reply(
@@ -244,7 +217,7 @@ class TeamPages(Controller):
         if check_text(data.body):
             return _back_to_case(reference, "empty-reply")
         body = data.body.strip()
-        return await work.apply(reference, partial(casework.reply, agent=work.agent, body=body))
+        return await _apply(work, reference, partial(casework.reply, agent=work.actor(), body=body))
 
     @post("/cases/{reference:str}/notes", name="team-note")
     async def add_note(
@@ -252,8 +225,8 @@ class TeamPages(Controller):
     ) -> Redirect:
         if check_text(data.text):
             return _back_to_case(reference, "empty-note")
-        text = data.text.strip()
-        return await work.apply(reference, partial(casework.add_note, agent=work.agent, text=text))
+        action = partial(casework.add_note, agent=work.actor(), text=data.text.strip())
+        return await _apply(work, reference, action)
 
     @post("/cases/{reference:str}/transfer", name="team-transfer")
     async def transfer(
@@ -262,8 +235,8 @@ class TeamPages(Controller):
         data: Form[TransferForm],
         work: Work,
     ) -> Redirect:
-        action = partial(casework.transfer, agent=work.agent, team=data.team)
-        return await work.apply(reference, action, to_inbox=data.back == "inbox")
+        action = partial(casework.transfer, agent=work.actor(), team=data.team)
+        return await _apply(work, reference, action, to_inbox=data.back == "inbox")
 
     @post("/cases/{reference:str}/resolve", name="team-resolve")
     async def resolve(
@@ -274,9 +247,9 @@ class TeamPages(Controller):
     ) -> Redirect:
         if not (summary := data.summary.strip()):
             return _back_to_case(reference, "empty-summary")
-        action = partial(casework.resolve, agent=work.agent, summary=summary)
-        return await work.apply(reference, action)
+        action = partial(casework.resolve, agent=work.actor(), summary=summary)
+        return await _apply(work, reference, action)
 
     @post("/cases/{reference:str}/reopen", name="team-reopen")
     async def reopen(self, reference: FromPath[str], work: Work) -> Redirect:
-        return await work.apply(reference, partial(casework.reopen, agent=work.agent))
+        return await _apply(work, reference, partial(casework.reopen, agent=work.actor()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -17,14 +16,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from service.inbound.parse import parse_inbound
 from service.notify.smtp import SmtpSettings, build_message, message_id_for, send
+from service.outbox.embedded_redis import free_port
 
 SENDER = "Meridian <support@meridian.example>"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -35,11 +35,12 @@ from service.notify.mail_drop import latest
 from service.notify.smtp import SmtpSettings
 from service.notify.webhook import verify
 from service.outbox.arq_connection import ArqConnection
+from service.outbox.embedded_redis import free_port
 from service.outbox.store import drain
 from service.settings import Settings
 from service.teams.directory import router_view
 from tests.conftest import Clock
-from tests.integration.notify.test_smtp_outbound import CollectingHandler, free_port
+from tests.integration.notify.test_smtp_outbound import CollectingHandler
 from tests.integration.notify.test_webhook import Recorded, Script, ScriptedReceiver
 from workers.handoff import schedule_handoffs
 from workers.notify import notify_team

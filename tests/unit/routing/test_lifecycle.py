@@ -31,6 +31,10 @@ ALLOWED = {
     ("waiting_on_customer", "resolve"): "resolved",
     ("resolved", "close"): "closed",
     ("resolved", "reopen"): "in_progress",
+    ("received", "hand_over"): "routed",
+    ("routed", "hand_over"): "routed",
+    ("in_progress", "hand_over"): "routed",
+    ("waiting_on_customer", "hand_over"): "waiting_on_customer",
 }
 ACTIONS = sorted({action for _, action in ALLOWED})
 
