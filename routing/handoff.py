@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -32,6 +32,10 @@ class OpenCase(NamedTuple):
     first_response_due: datetime
     resolution_due: datetime
     first_responded_at: datetime | None
+    last_reply: str | None = None
+    """The team's last reply to the customer, for the receiving team to read."""
+    last_note: str | None = None
+    """The last internal note on the case."""
 
 
 class Handoff(NamedTuple):
@@ -102,10 +106,11 @@ def plan_handoffs(
 
 
 def _wait_limit(case: OpenCase, now: datetime) -> datetime:
-    """How long a case may wait for a speaker: until its first response is due, if still owed."""
-    if case.first_responded_at is None:
-        return max(case.first_response_due, now)
-    return now + timedelta(hours=1)
+    """How long a case may wait for a team that reads it rather than go to one that needs
+    translation: until its next SLA deadline (the first response if still owed, else the
+    resolution)."""
+    due = case.first_response_due if case.first_responded_at is None else case.resolution_due
+    return max(due, now)
 
 
 def _shift_load(
@@ -164,6 +169,27 @@ def handoff_note(
         )
     else:
         head = f"Coverage gap at {_when(now)}: {case.team} is off duty and no team can take it."
-    return (
-        f"{head} Done: {'; '.join(done)}. Pending: {'; '.join(pending)}. Routing: {decision.reason}"
+    said = [
+        f"{label}: \u201c{_excerpt(text)}\u201d"
+        for label, text in (("Last reply", case.last_reply), ("Last note", case.last_note))
+        if text
+    ]
+    if decision.needs_translation and to_team:
+        said.append(f"Needs translation: nobody who reads {case.facts.language} opens in time")
+    return " ".join(
+        [
+            head,
+            f"Done: {'; '.join(done)}.",
+            f"Pending: {'; '.join(pending)}.",
+            *(f"{line}." for line in said),
+            f"Routing: {decision.reason}",
+        ]
     )
+
+
+EXCERPT_CHARS = 280
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "\u2026"

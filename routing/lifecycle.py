@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Literal
 
 Status = Literal["received", "routed", "in_progress", "waiting_on_customer", "resolved", "closed"]
@@ -15,6 +16,7 @@ Action = Literal[
     "close",
     "reopen",
     "hand_over",
+    "release",
 ]
 
 STATUSES: tuple[Status, ...] = (
@@ -51,14 +53,32 @@ _TRANSITIONS: dict[Action, dict[Status, Status]] = {
     },
     "close": {"resolved": "closed"},
     "reopen": {"resolved": "in_progress"},
-    # To another team, unclaimed (a transfer); a case waiting on the customer keeps waiting.
+    # The agent lets go of the case; what the customer sees does not change.
+    "release": {
+        "routed": "routed",
+        "in_progress": "in_progress",
+        "waiting_on_customer": "waiting_on_customer",
+    },
+    # To another team, unclaimed (a transfer or a shift-end handoff): what the customer sees
+    # never goes back; only a case no team had yet becomes "routed".
     "hand_over": {
         "received": "routed",
         "routed": "routed",
-        "in_progress": "routed",
+        "in_progress": "in_progress",
         "waiting_on_customer": "waiting_on_customer",
     },
 }
+
+
+REOPEN_WINDOW = timedelta(days=14)
+"""How long after resolution a customer's message reopens the case (default)."""
+
+
+def customer_may_reopen(
+    status: str, resolved_at: datetime | None, now: datetime, window: timedelta = REOPEN_WINDOW
+) -> bool:
+    """Whether a customer's message may reopen a resolved case: within `window` of resolution."""
+    return status == "resolved" and resolved_at is not None and now - resolved_at <= window
 
 
 class IllegalTransition(ValueError):

@@ -48,6 +48,9 @@ class TeamSpec:
     tiers: tuple[Tier, ...] = ()
     webhook_url: str | None = None
     lead_email: str | None = None
+    overflow: bool = False
+    public_names: Mapping[str, str] = field(default_factory=dict)
+    """What customers are told the team is called, by catalog ("" for every other language)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,9 @@ class TeamProfile:
     open_cases: int = 0
     serves: frozenset[str] = frozenset()
     tiers: frozenset[Tier] = frozenset()
+    country: str | None = None
+    overflow: bool = False
+    """A dedicated desk (``tiers``) that also takes other tiers when it is the best left."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,10 @@ class CaseFacts:
     severity: Severity = "general"
     category: Category = "other"
     current_team: str | None = None
+    country: str | None = None
+    """The customer's country, as intake inferred it."""
+    zone_country: str | None = None
+    """The country of the customer's time zone (Asia/Taipei: TW)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,7 +98,7 @@ def _candidates(
 ) -> Iterator[tuple[str, str | None]]:
     """(signal, country or None) in order of precedence, each computed only when reached."""
     yield "country", _country_code(country)
-    yield "timezone", _zone_country(zone) if zone else None
+    yield "timezone", zone_country(zone) if zone else None
     yield "phone", _phone_country(phone)
     yield "accept-language", _accept_language_country(accept_languages)
     yield "language", _language_country(language)
@@ -112,7 +112,8 @@ def _country_code(value: object) -> str | None:
     return code if code in _countries() else None
 
 
-def _zone_country(zone: str) -> str | None:
+def zone_country(zone: str) -> str | None:
+    """The country of an IANA zone (or of the zone it links to); None for Etc/UTC and the like."""
     countries = _zone_countries()
     return countries.get(zone) or countries.get(_zone_links().get(zone, ""))
 

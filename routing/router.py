@@ -3,16 +3,22 @@
 Rules, in order:
 
 1. Only teams serving the case's region count (a team serves its home region, the regions in
-   ``serves``, or every region when ``serves`` is empty); if none does, every team counts.
+   ``serves``, or every region when ``serves`` is empty); if none does, every team counts.  A
+   dedicated desk (``tiers``) counts only for its tiers, unless it takes ``overflow``.
 2. An on-duty team that speaks the case's language takes it.  Teams are ranked by: dedicated to
    the case's tier (``TeamProfile.tiers``) first, teams reserved for other tiers last; then
-   proficiency (native > fluent > basic); then home region; then load (open cases per seat);
-   then key.  Language tags match on their language (``pt`` ~ ``pt-BR``), Chinese also on script
-   (``zh-Hant``/``zh-TW``/``zh-HK`` only match Traditional).  ``und`` matches every team.
+   proficiency (native > fluent > basic); then country affinity (a team in the customer's
+   country, then one in the country of the customer's time zone); then home region; then load
+   (open cases per seat); only then key.  Language tags match on their language (``pt`` ~
+   ``pt-BR``), Chinese also on script (``zh-Hant``/``zh-TW``/``zh-HK`` only match
+   Traditional).  ``und`` matches every team.
 3. No speaker on duty: wait for the speaker who opens first if that is before the first response
    is due (``first_response_due``, default ``now`` + 1 h); ``wait_until`` says when.
-4. Otherwise an on-duty team takes it with ``needs_translation``.
-5. Nobody on duty at all: the team that opens first, with ``coverage_gap`` and ``wait_until``.
+4. No speaker for the region on duty or opening in time: rules 2 and 3 again among the teams of
+   every region, so that a team that can read the case takes it (or the case waits for one)
+   before anyone needs translation.
+5. Otherwise an on-duty team of the region takes it with ``needs_translation``.
+6. Nobody on duty at all: the team that opens first, with ``coverage_gap`` and ``wait_until``.
 """
 
 from __future__ import annotations
@@ -69,17 +75,27 @@ def serves(team: TeamProfile, region: str | None) -> bool:
 
 _Candidate = tuple[TeamProfile, Proficiency | None, bool]
 """A team in scope, its proficiency in the case's language, and whether it is on duty now."""
-_Rank = tuple[int, int, int, float, str]
+_Rank = tuple[int, int, int, int, float, str]
+
+
+def _affinity(team: TeamProfile, case: CaseFacts) -> int:
+    """0: the team is in the customer's country; 1: in their time zone's country; 2: neither."""
+    if team.country is None:
+        return 2
+    if team.country == case.country:
+        return 0
+    return 1 if team.country == case.zone_country else 2
 
 
 def _rank(team: TeamProfile, level: Proficiency | None, case: CaseFacts) -> _Rank:
-    """Tier (dedicated, general, reserved for others), proficiency, home region, load, key."""
+    """Tier (dedicated, general, reserved for others), proficiency, country affinity, home
+    region, load, key."""
     tiers = team.tiers
     tier_rank = 0 if case.tier in tiers else (2 if tiers else 1)
     home_rank = 0 if team.region == case.region else 1
     seats = team.seats
     load = team.open_cases / seats if seats > 0 else float("inf")
-    return (tier_rank, _LEVEL_RANK[level], home_rank, load, team.key)
+    return (tier_rank, _LEVEL_RANK[level], _affinity(team, case), home_rank, load, team.key)
 
 
 class _PassedOver(dict[str, PassedOver]):
@@ -110,34 +126,22 @@ def route(
 ) -> RoutingDecision:
     """The team for ``case`` at ``now``; see the module docstring for the rules."""
     now_us = to_us(now)
-    pool, passed, scope = _scope(case.region, teams)
-    wanted = language_key(case.language)
-    any_language = wanted == "und"
-    candidates: list[_Candidate] = []
-    ranks: dict[int, _Rank] = {}  # of the speakers on duty, by position
-    for team in pool:
-        level = "native" if any_language else _language_index(team.languages).get(wanted)
-        on_duty = team.calendar.is_open_us(now_us)
-        if on_duty and level is not None:
-            ranks[len(candidates)] = _rank(team, level, case)
-        candidates.append((team, level, on_duty))
-    if ranks:
-        chosen = min(ranks, key=ranks.__getitem__)
-        why = _on_duty_reason(candidates[chosen], case, any_language, scope)
-        return _decision(chosen, why, candidates, passed, case, ranks, {})
     deadline = first_response_due or now + DEFAULT_WAIT_LIMIT
-    openings = _openings(candidates, now_us, speakers_only=True)
-    if openings:
-        chosen = _first_to_open(openings, candidates, case, ranks)
-        at = from_us(openings[chosen])
-        if at < deadline:
-            team, level, _ = candidates[chosen]
-            why = (
-                f"no {case.language} speaker on duty for {scope}; waiting for {team.key}"
-                f" ({level}), which opens at {_clock(at)}, before the first response is due"
-                f" at {_clock(deadline)}"
-            )
-            return _decision(chosen, why, candidates, passed, case, ranks, openings, wait_until=at)
+    open_to, reserved = _open_to_tier(case, teams)
+    pool, passed, scope = _scope(case.region, open_to)
+    passed = reserved + passed
+    candidates, ranks = _candidates(case, pool, now_us)
+    decision, openings = _to_a_speaker(case, candidates, ranks, passed, scope, deadline, now_us)
+    if decision is not None:
+        return decision
+    if len(pool) < len(open_to):  # rule 4
+        wider, wider_ranks = _candidates(case, open_to, now_us)
+        wider_scope = f"any region (no {case.language} speaker for {scope})"
+        decision, _ = _to_a_speaker(
+            case, wider, wider_ranks, reserved, wider_scope, deadline, now_us
+        )
+        if decision is not None:
+            return decision
     staffed = [i for i, candidate in enumerate(candidates) if candidate[2]]
     if staffed:
         _rank_all(staffed, candidates, case, ranks)
@@ -162,6 +166,73 @@ def route(
     return _decision(
         chosen, why, candidates, passed, case, ranks, openings, wait_until=at, gap=True
     )
+
+
+def _candidates(
+    case: CaseFacts, pool: Sequence[TeamProfile], now_us: int
+) -> tuple[list[_Candidate], dict[int, _Rank]]:
+    """Each team of ``pool`` with its proficiency and duty now, and the ranks of the speakers
+    on duty (by position)."""
+    wanted = language_key(case.language)
+    any_language = wanted == "und"
+    candidates: list[_Candidate] = []
+    ranks: dict[int, _Rank] = {}
+    for team in pool:
+        level = "native" if any_language else _language_index(team.languages).get(wanted)
+        on_duty = team.calendar.is_open_us(now_us)
+        if on_duty and level is not None:
+            ranks[len(candidates)] = _rank(team, level, case)
+        candidates.append((team, level, on_duty))
+    return candidates, ranks
+
+
+def _to_a_speaker(
+    case: CaseFacts,
+    candidates: list[_Candidate],
+    ranks: dict[int, _Rank],
+    passed: list[PassedOver],
+    scope: str,
+    deadline: datetime,
+    now_us: int,
+) -> tuple[RoutingDecision | None, dict[int, int]]:
+    """Rules 2 and 3 among ``candidates``: the best speaker on duty, or the first to open
+    before ``deadline``; None if neither.  Also the speakers' openings looked up (by position)."""
+    if ranks:
+        chosen = min(ranks, key=ranks.__getitem__)
+        any_language = language_key(case.language) == "und"
+        why = _on_duty_reason(candidates[chosen], case, any_language, scope)
+        return _decision(chosen, why, candidates, passed, case, ranks, {}), {}
+    openings = _openings(candidates, now_us, speakers_only=True)
+    if openings:
+        chosen = _first_to_open(openings, candidates, case, ranks)
+        at = from_us(openings[chosen])
+        if at < deadline:
+            team, level, _ = candidates[chosen]
+            why = (
+                f"no {case.language} speaker on duty for {scope}; waiting for {team.key}"
+                f" ({level}), which opens at {_clock(at)}, before the first response is due"
+                f" at {_clock(deadline)}"
+            )
+            decision = _decision(
+                chosen, why, candidates, passed, case, ranks, openings, wait_until=at
+            )
+            return decision, openings
+    return None, openings
+
+
+def _open_to_tier(
+    case: CaseFacts, teams: Sequence[TeamProfile]
+) -> tuple[Sequence[TeamProfile], list[PassedOver]]:
+    """The teams that take the case's tier (dedicated desks only theirs, unless they take
+    overflow) and the desks passed over; every team if none takes it, so no case is lost."""
+    open_to: list[TeamProfile] = []
+    reserved: list[PassedOver] = []
+    for team in teams:
+        if not team.tiers or team.overflow or case.tier in team.tiers:
+            open_to.append(team)
+        else:
+            reserved.append(_passed_over(f"reserved for {', '.join(sorted(team.tiers))}")[team.key])
+    return (open_to, reserved) if open_to else (teams, [])
 
 
 def _scope(
@@ -298,6 +369,10 @@ def _on_duty_reason(chosen: _Candidate, case: CaseFacts, any_language: bool, sco
         parts.append(f"speaks {case.language} ({level})")
     if case.tier in team.tiers:
         parts.append(f"dedicated {case.tier} team")
+    if team.country is not None and team.country == case.country:
+        parts.append(f"in the customer's country {team.country}")
+    elif team.country is not None and team.country == case.zone_country:
+        parts.append(f"in the country of the customer's time zone {team.country}")
     if team.region == case.region:
         parts.append(f"home region {team.region}")
     parts.append(f"load {team.open_cases}/{team.seats}")
@@ -310,16 +385,21 @@ def _lower_rank(
     team: TeamProfile,
     case: CaseFacts,
 ) -> str:
-    tier, level, home, load, _ = rank
+    tier, level, affinity, home, load, _ = rank
     if tier > chosen[0]:
-        return f"not dedicated to {case.tier}" if tier == 1 else "reserved for other tiers"
+        return (
+            f"not dedicated to {case.tier}" if tier == 1 else "takes other tiers as overflow only"
+        )
     if level > chosen[1]:
         return f"speaks {case.language} at {_LEVELS[level]} level"
-    if home > chosen[2]:
+    if affinity > chosen[2]:
+        where = case.country if chosen[2] == 0 else case.zone_country
+        return f"not in the customer's country ({where})"
+    if home > chosen[3]:
         return f"home region is {team.region}, not {case.region}"
-    if load > chosen[3]:
+    if load > chosen[4]:
         return f"busier: {team.open_cases}/{team.seats} open cases per seat"
-    return "equal standing; tie broken by team key"
+    return "equal standing and equal load; tie broken by team key"
 
 
 @lru_cache(maxsize=4096)

@@ -24,11 +24,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Literal
 
 from routing.calendar import Schedule
 from routing.model import CaseFacts, Category, Severity, SlaClock, Tier
 
 _Move = Callable[[datetime], datetime]
+Urgency = Literal["on_track", "warning", "breached"]
+
+WARN_SHARE = 0.8
+"""Share of an SLA budget after which the owning team is warned."""
 
 RESOLUTION_DAYS: Mapping[Category, float] = MappingProxyType(
     {
@@ -127,3 +132,15 @@ def _moved(clock: SlaClock, move: _Move, note: str) -> SlaClock:
         resolution_due=move(clock.resolution_due),
         notes=(*clock.notes, note),
     )
+
+
+def urgency(
+    now: datetime, start: datetime, due: datetime, *, warned: bool, breached: bool
+) -> Urgency:
+    """How close a clock is to its due time: warned or breached as the SLA watch recorded it,
+    or by the wall time passed (WARN_SHARE of it) where the watch has not run yet."""
+    if breached or now >= due:
+        return "breached"
+    if warned or (due > start and (now - start) >= (due - start) * WARN_SHARE):
+        return "warning"
+    return "on_track"

@@ -2,7 +2,8 @@
 
 Format: one ``[[team]]`` table per team with ``key``, ``name``, ``region``, ``timezone``,
 ``languages`` (tag -> native|fluent|basic) and optional ``country``, ``subdivision``, ``seats``,
-``serves``, ``tiers``, ``holidays``, ``webhook_url``, ``lead_email``; a ``[team.weekly]`` table of
+``serves``, ``tiers``, ``overflow``, ``public_name``, ``holidays``, ``webhook_url``,
+``lead_email``; a ``[team.weekly]`` table of
 ``mon``..``sun`` window lists and optional ``[[team.overrides]]`` tables (``start``/``end`` as
 local wall-clock ``YYYY-MM-DDTHH:MM`` in the team's zone, or with a UTC offset; ``kind`` extra or
 closure).  tomllib reports no positions, so problem lines are found by scanning the text.
@@ -34,6 +35,8 @@ from routing.language.tags import canonical_tag
 from routing.model import TIERS, Proficiency, TeamProfile, TeamSpec, Tier
 
 PROFICIENCIES: tuple[Proficiency, ...] = ("native", "fluent", "basic")
+DEFAULT_PUBLIC_NAME = "default"
+"""Key of the customer-facing name shown in languages the team file does not name."""
 FIELDS = frozenset(
     {
         "key",
@@ -49,6 +52,8 @@ FIELDS = frozenset(
         "holidays",
         "webhook_url",
         "lead_email",
+        "overflow",
+        "public_name",
         "weekly",
         "overrides",
     }
@@ -180,6 +185,10 @@ class _TeamReader:
             if tier not in TIERS:
                 message = f"team {self.label}: unknown tier {tier!r} (expected {', '.join(TIERS)})"
                 self.problem("tiers", message, f'"{tier}"')
+        overflow = self.raw.get("overflow", False)
+        if not isinstance(overflow, bool):
+            self.problem("overflow", f"team {self.label}: overflow must be true or false")
+        public_names = self.public_names()
         if self.problems:
             return None
         assert key and name and region and timezone
@@ -199,7 +208,31 @@ class _TeamReader:
             tiers=cast(tuple[Tier, ...], tuple(tiers)),
             webhook_url=self.text("webhook_url"),
             lead_email=self.text("lead_email"),
+            overflow=overflow,
+            public_names=public_names,
         )
+
+    def public_names(self) -> dict[str, str]:
+        """``public_name``: one name, or a table of names by catalog with a ``default``."""
+        value = self.raw.get("public_name")
+        if value is None:
+            return {}
+        if isinstance(value, str) and value.strip():
+            return {DEFAULT_PUBLIC_NAME: value.strip()}
+        if (
+            isinstance(value, dict)
+            and value
+            and all(
+                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+            )
+        ):
+            return {k: v.strip() for k, v in value.items()}
+        message = (
+            f"team {self.label}: public_name must be a name, or a table of names by language"
+            ' ({ default = "…", de = "…" })'
+        )
+        self.problem("public_name", message)
+        return {}
 
     def place(self) -> tuple[str | None, str | None]:
         country = self.text("country")
@@ -417,6 +450,11 @@ def _dump_team(spec: TeamSpec) -> str:
     if spec.holidays:
         out.append(f"holidays = {_array(day.isoformat() for day in spec.holidays)}")
     out += [f"{name} = {_quote(value)}" for name, value in _contacts(spec) if value]
+    if spec.overflow:
+        out.append("overflow = true")
+    if spec.public_names:
+        names = ", ".join(f"{_quote(k)} = {_quote(v)}" for k, v in spec.public_names.items())
+        out.append(f"public_name = {{ {names} }}")
     out.append("[team.weekly]")
     for day in WEEKDAYS:
         if day in spec.weekly:
@@ -471,6 +509,17 @@ def _public_holidays(country: str, subdivision: str | None, year: int) -> frozen
     return frozenset(holiday_data.country_holidays(country, subdiv=subdivision, years=year))
 
 
+def public_name(name: str, public_names: Mapping[str, str], locale: str) -> str:
+    """What a customer reading `locale` (a catalog: "de", "zh_Hant") is told the team is called:
+    the name for that catalog, for its language, the team file's default, else `name`."""
+    return (
+        public_names.get(locale)
+        or public_names.get(locale.split("_")[0])
+        or public_names.get(DEFAULT_PUBLIC_NAME)
+        or name
+    )
+
+
 def profile(spec: TeamSpec, open_cases: int = 0) -> TeamProfile:
     """The team as the router sees it now."""
     return TeamProfile(
@@ -482,4 +531,6 @@ def profile(spec: TeamSpec, open_cases: int = 0) -> TeamProfile:
         open_cases=open_cases,
         serves=frozenset(spec.serves),
         tiers=frozenset(spec.tiers),
+        country=spec.country,
+        overflow=spec.overflow,
     )

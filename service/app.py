@@ -27,6 +27,7 @@ from service.outbox.store import drain
 from service.settings import Settings
 from service.teams.controllers import OpsController
 from service.web import static_files, template_config
+from service.web.account_pages import AdminPages, MyAccountPages
 from service.web.api_docs import swagger_assets, swagger_plugin
 from service.web.pages import CustomerPages
 from service.web.team_pages import TeamPages
@@ -93,6 +94,8 @@ def create_app(
             CustomerPages,
             AccountPages,
             TeamPages,
+            MyAccountPages,
+            AdminPages,
             static_files(),
             swagger_assets(),
         ],

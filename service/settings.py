@@ -6,7 +6,10 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
+
+from routing.lifecycle import REOPEN_WINDOW
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = Path(os.environ.get("MERIDIAN_VAR_DIR", PROJECT_ROOT / "var"))
@@ -76,6 +79,14 @@ class Settings:
     """HMAC-SHA256 key of the X-Meridian-Signature header on team webhooks."""
     mail_dir: Path = VAR_DIR / "mail"
     """Where e-mail is written as .eml files when no SMTP server is configured."""
+    tier_claim_secret: str | None = None
+    """Key of the tier claims the company's site signs; None: every complaint is standard."""
+    reopen_window_days: float = REOPEN_WINDOW.days
+    """How many days after resolution a customer's message still reopens the case."""
+
+    @property
+    def reopen_window(self) -> timedelta:
+        return timedelta(days=self.reopen_window_days)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -95,6 +106,8 @@ class Settings:
             webhook_secret=env.get("MERIDIAN_WEBHOOK_SECRET")
             or _stored_secret(WEBHOOK_SECRET_FILE),
             mail_dir=Path(env.get("MERIDIAN_MAIL_DIR") or VAR_DIR / "mail"),
+            tier_claim_secret=env.get("MERIDIAN_TIER_CLAIM_SECRET") or None,
+            reopen_window_days=float(env.get("MERIDIAN_REOPEN_WINDOW_DAYS") or REOPEN_WINDOW.days),
         )
 
     @property

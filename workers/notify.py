@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import asdict
+from email.utils import parseaddr
 from typing import Any
 
 from arq import Retry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.cases.access import reply_address
 from service.db.models import Case, OutboxMessage, Team
 from service.notify import customer_mail
 from service.notify.mail_drop import drop
@@ -97,12 +99,16 @@ async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
         if email is None:
             return {"kind": kind, "reference": case.reference, "sent": "skipped"}
         smtp: SmtpSettings | None = ctx.get("smtp")
+        sender = smtp.sender if smtp else DEFAULT_SENDER
+        domain = parseaddr(sender)[1].rpartition("@")[2] or "meridian.invalid"
         mime = build_message(
             **asdict(email),  # subject, text, html, lang, direction
             to=case.contact_email,
             idempotency_key=f"outbox-{message.id}",
+            secret=settings.secret_key,
             reply_to_reference=case.reference,
-            sender=smtp.sender if smtp else DEFAULT_SENDER,
+            reply_to=reply_address(case.reference, settings.secret_key, domain),
+            sender=sender,
         )
         if smtp is None:
             name = f"{message.id:08d}-{case.reference}-{kind}"

@@ -20,6 +20,7 @@ from service.db.models import Account, Team
 
 ROLES = ("agent", "lead", "ops", "translator", "admin")
 ALL_TEAMS_ROLES = frozenset({"ops", "admin"})
+SUPERVISING_ROLES = frozenset({"lead", "ops", "admin"})
 MIN_PASSWORD_CHARS = 12
 FIRST_ACCOUNT_DOMAIN = "meridian.example"
 _hasher = PasswordHasher()
@@ -55,6 +56,7 @@ async def caller_for(session: AsyncSession, account: Account) -> Caller:
         teams=frozenset(teams),
         ops=account.role in ALL_TEAMS_ROLES,
         translator=account.role in ("translator", *ALL_TEAMS_ROLES),
+        supervisor=account.role in SUPERVISING_ROLES,
         actor=account.email,
     )
 
@@ -92,6 +94,18 @@ async def add_account(session: AsyncSession, new: NewAccount, password: str) -> 
 
 async def list_accounts(session: AsyncSession) -> Sequence[Account]:
     return (await session.scalars(select(Account).order_by(Account.email))).all()
+
+
+async def team_members(session: AsyncSession, team: str) -> list[str]:
+    """The e-mails of the enabled agents and leads a case of `team` can be handed to."""
+    query = select(Account).where(Account.disabled.is_(False), Account.role.in_(("agent", "lead")))
+    accounts = (await session.scalars(query.order_by(Account.email))).all()
+    region = await session.scalar(select(Team.region).where(Team.key == team))
+    return [
+        a.email
+        for a in accounts
+        if team in a.teams or (a.role == "lead" and a.region is not None and a.region == region)
+    ]
 
 
 async def find_account(session: AsyncSession, email: str) -> Account:

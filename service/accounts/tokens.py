@@ -38,9 +38,12 @@ async def list_tokens(session: AsyncSession, email: str) -> Sequence[PersonalTok
     return (await session.scalars(query.order_by(PersonalToken.id))).all()
 
 
-async def revoke_token(session: AsyncSession, token_id: int, now: datetime) -> PersonalToken:
+async def revoke_token(
+    session: AsyncSession, token_id: int, now: datetime, *, owner: int | None = None
+) -> PersonalToken:
+    """Revoke a token; with `owner`, only one of that account's (else 404, as if none)."""
     record = await session.get(PersonalToken, token_id)
-    if record is None:
+    if record is None or (owner is not None and record.account_id != owner):
         raise NotFound(f"no token {token_id}")
     record.revoked_at = record.revoked_at or now
     return record

@@ -37,6 +37,21 @@ def link_token(reference: str, secret_key: str) -> str:
     return "L" + digest.hexdigest()[:40]
 
 
+def reply_token(reference: str, secret_key: str) -> str:
+    """The secret part of a case's reply address: only our own e-mails carry it."""
+    message = f"case-reply:{reference.upper()}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:24]
+
+
+def reply_address(reference: str, secret_key: str, domain: str) -> str:
+    """Where the customer's answer to our e-mail goes: reply+<reference>.<token>@<domain>."""
+    return f"reply+{reference.lower()}.{reply_token(reference, secret_key)}@{domain}"
+
+
+def reply_token_matches(reference: str, token: str, secret_key: str) -> bool:
+    return hmac.compare_digest(token.lower(), reply_token(reference, secret_key))
+
+
 def may_view(token: str | None, *, reference: str, token_hash: str, secret_key: str) -> bool:
     """The customer's access token, or a link token from one of our e-mails."""
     if token is None:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from routing.lifecycle import OPEN_STATUSES, Action, IllegalTransition, transition
-from routing.model import SEVERITIES, TIERS
+from routing.lifecycle import (
+    REOPEN_WINDOW,
+    Action,
+    IllegalTransition,
+    customer_may_reopen,
+    is_open,
+    transition,
+)
 from routing.sla import feedback_due
+from service.accounts.services import team_members
 from service.cases.access import case_for_team
 from service.cases.records import record_event
 from service.cases.schemas import (
@@ -21,8 +28,6 @@ from service.cases.schemas import (
     CaseStatus,
     Contact,
     EventOut,
-    Queue,
-    QueueItem,
     ReplyOut,
     TimelineEntry,
     view_of,
@@ -30,12 +35,12 @@ from service.cases.schemas import (
 from service.cases.sla_watch import case_calendar, resume_clocks
 from service.common.caller import Caller
 from service.common.errors import Conflict, invalid
+from service.common.validation import check_text
 from service.db.models import Case, CaseEvent, Reply, Team
 from service.i18n import messages
 from service.outbox.store import add_side_effect
-from service.teams.directory import router_view
+from service.teams.directory import TeamNames, router_view, team_names
 
-SNIPPET_CHARS = 160
 CaseAction = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
 
 
@@ -49,13 +54,10 @@ async def _replies(session: AsyncSession, case: Case) -> list[Reply]:
     return list((await session.scalars(query)).all())
 
 
-async def team_names(session: AsyncSession) -> dict[str, str]:
-    rows = await session.execute(select(Team.key, Team.name))
-    return dict(rows.all())
-
-
-async def customer_view(session: AsyncSession, case: Case) -> CaseStatus:
-    """Status and customer-visible timeline, in the customer's language."""
+async def customer_view(
+    session: AsyncSession, case: Case, now: datetime, reopen_window: timedelta = REOPEN_WINDOW
+) -> CaseStatus:
+    """Status, the complaint and the customer-visible timeline, in the customer's language."""
     names = await team_names(session)
     locale = case.reply_locale
     replies = {r.id: r for r in await _replies(session, case)}
@@ -63,7 +65,7 @@ async def customer_view(session: AsyncSession, case: Case) -> CaseStatus:
     for event in await _events(session, case):
         if not event.customer_visible:
             continue
-        params = _timeline_params(event.data, names)
+        params = _timeline_params(event.data, names, locale)
         body = None
         if event.kind in ("reply", "customer_reply"):  # a team's answer, the customer's e-mail
             reply = replies.get(int(event.data.get("reply_id", 0)))
@@ -77,17 +79,20 @@ async def customer_view(session: AsyncSession, case: Case) -> CaseStatus:
         status=case.status,
         status_label=messages.status_label(locale, case.status),
         language=case.language,
-        team_name=names.get(case.team_key or ""),
+        team_name=names.for_customer(case.team_key, locale),
         first_response_due=case.first_response_due,
         resolution_due=case.resolution_due,
+        complaint=case.text,
+        accepts_messages=is_open(case.status)
+        or customer_may_reopen(case.status, case.resolved_at, now, reopen_window),
         timeline=timeline,
     )
 
 
-def _timeline_params(data: dict[str, Any], names: dict[str, str]) -> dict[str, str]:
+def _timeline_params(data: dict[str, Any], names: TeamNames, locale: str) -> dict[str, str]:
     params: dict[str, str] = {}
     if team := data.get("team"):
-        params["team"] = names.get(team, team)
+        params["team"] = names.for_customer(team, locale) or team
     if status := data.get("status"):
         params["status"] = status
     return params
@@ -104,37 +109,6 @@ async def agent_view(session: AsyncSession, case: Case) -> CaseDetail:
         events=[view_of(event, EventOut) for event in events],
         replies=[view_of(reply, ReplyOut, team=reply.team_key) for reply in replies],
     )
-
-
-async def queue(session: AsyncSession, team: str) -> Queue:
-    """Open cases of a team, most urgent first."""
-    (found,) = await queues(session, [team])
-    return found
-
-
-async def queues(session: AsyncSession, teams: Sequence[str]) -> list[Queue]:
-    """Each team's open cases, in one query, most urgent first: severity, first-response due
-    time, then the higher tier, then the older case."""
-    query = select(Case).where(Case.team_key.in_(teams), Case.status.in_(OPEN_STATUSES))
-    cases = sorted(
-        (await session.scalars(query)).all(),
-        key=lambda c: (
-            SEVERITIES.index(c.severity),
-            c.first_response_due,
-            -TIERS.index(c.tier),
-            c.id,
-        ),
-    )
-    by_team: dict[str, list[QueueItem]] = {team: [] for team in teams}
-    for case in cases:
-        by_team[case.team_key or ""].append(view_of(case, QueueItem, snippet=_snippet(case.text)))
-    return [Queue(team=team, count=len(items), cases=items) for team, items in by_team.items()]
-
-
-def _snippet(text: str) -> str:
-    """The first SNIPPET_CHARS characters of a complaint, on one line."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
 
 
 def apply(case: Case, action: Action) -> str:
@@ -159,6 +133,49 @@ async def claim(session: AsyncSession, case: Case, now: datetime, *, agent: str)
     case.claimed_by = agent
     case.updated_at = now
     record_event(session, case, "claimed", agent, now, previous_status=previous)
+
+
+async def release(
+    session: AsyncSession, case: Case, now: datetime, *, agent: str, supervisor: bool
+) -> None:
+    """Let go of a claimed case (the agent's own; a lead's or ops' any): it stays with the team,
+    unclaimed, and the customer sees no change."""
+    if case.claimed_by is None:
+        raise Conflict(f"{case.reference} is not claimed", kind="not-claimed", title="Not claimed")
+    if case.claimed_by != agent and not supervisor:
+        raise Conflict(
+            f"{case.reference} is claimed by {case.claimed_by}",
+            kind="already-claimed",
+            title="Already claimed",
+        )
+    apply(case, "release")
+    released, case.claimed_by, case.updated_at = case.claimed_by, None, now
+    record_event(session, case, "released", agent, now, released=released)
+
+
+async def assign(
+    session: AsyncSession,
+    case: Case,
+    now: datetime,
+    *,
+    agent: str,
+    to: str,
+    supervisor: bool,
+) -> None:
+    """Hand a case to a colleague who works for its team: they own it from now on."""
+    if to not in await team_members(session, case.team_key or ""):
+        raise invalid("to", f"{to!r} is not an agent of team {case.team_key}")
+    if case.claimed_by not in (None, agent) and not supervisor:
+        raise Conflict(
+            f"{case.reference} is claimed by {case.claimed_by}",
+            kind="already-claimed",
+            title="Already claimed",
+        )
+    if to == case.claimed_by:
+        raise Conflict(f"{case.reference} is with {to} already", kind="unchanged")
+    previous = apply(case, "claim")
+    case.claimed_by, case.updated_at = to, now
+    record_event(session, case, "assigned", agent, now, to=to, previous_status=previous)
 
 
 async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str, body: str) -> None:
@@ -208,7 +225,11 @@ async def set_status(
 async def resolve(
     session: AsyncSession, case: Case, now: datetime, *, agent: str, summary: str | None
 ) -> None:
-    """Resolve: the customer is told now and asked again for feedback a working day later."""
+    """Resolve with a summary for the customer: they are told now and asked again for feedback
+    a working day later."""
+    if problem := check_text(summary or ""):
+        raise invalid("summary", f"the resolution summary the customer reads: {problem}")
+    summary = (summary or "").strip()
     previous = apply(case, "resolve")
     case.resolved_at = now
     case.updated_at = now

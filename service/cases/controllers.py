@@ -10,23 +10,29 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from service.cases import casework, language_override
+from service.cases import casework, language_override, queues
 from service.cases.access import case_for_customer, case_for_team
+from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case, intake_response
 from service.cases.schemas import (
+    AssignRequest,
     CaseChanged,
     CaseDetail,
     CaseStatus,
     ClaimRequest,
+    CustomerMessage,
     IntakeRequest,
     IntakeResponse,
     LanguageRequest,
+    NoteRequest,
     Queue,
     ReplyRequest,
     ResolveRequest,
     StatusRequest,
+    TransferRequest,
 )
 from service.cases.survey import SurveyAnswer, SurveyRecorded, answer_survey
+from service.cases.tier_claims import trusted_tier
 from service.common.errors import invalid
 from service.common.validation import check_text
 from service.http.dependencies import (
@@ -72,7 +78,8 @@ class CaseController(Controller):
         nudge_outbox: NudgeOutbox,
         accept_language: AcceptLanguage = None,
     ) -> IntakeResponse:
-        filed = await file_case(sessions, data, accept_language=accept_language, now=now)
+        tier = trusted_tier(data.tier_claim, data.contact.email, settings.tier_claim_secret, now)
+        filed = await file_case(sessions, data, accept_language=accept_language, now=now, tier=tier)
         nudge_outbox()
         return intake_response(filed, settings.public_base_url)
 
@@ -83,12 +90,46 @@ class CaseController(Controller):
         reference: FromPath[str],
         db_session: DbSession,
         settings: AppSettings,
+        now: Now,
         token: TokenQuery = None,
     ) -> CaseStatus:
         case = await case_for_customer(
             db_session, reference, customer_token(request, token), secret_key=settings.secret_key
         )
-        return await casework.customer_view(db_session, case)
+        return await casework.customer_view(db_session, case, now, settings.reopen_window)
+
+    @post(
+        "/{reference:str}/messages",
+        status_code=HTTP_201_CREATED,
+        guards=[require_json],
+        operation_id="addCustomerMessage",
+        summary="The customer writes on their case (with its token)",
+    )
+    async def add_message(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: JSONBody[CustomerMessage],
+        db_session: DbSession,
+        settings: AppSettings,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+        token: TokenQuery = None,
+    ) -> CaseStatus:
+        """A waiting case goes back to work; a case resolved within the reopen window reopens."""
+        async with db_session.begin():
+            case = await case_for_customer(
+                db_session,
+                reference,
+                customer_token(request, token),
+                secret_key=settings.secret_key,
+                for_update=True,
+            )
+            await add_customer_message(
+                db_session, case, now, text=data.text, reopen_window=settings.reopen_window
+            )
+        nudge_outbox()
+        return await casework.customer_view(db_session, case, now, settings.reopen_window)
 
     @post(
         "/{reference:str}/survey",
@@ -185,6 +226,78 @@ class CaseController(Controller):
         )
 
     @post(
+        "/{reference:str}/release",
+        status_code=HTTP_200_OK,
+        guards=[require_json, authenticated],
+        operation_id="releaseCase",
+        summary="Unclaim: the case stays with its team, unclaimed",
+    )
+    async def release(
+        self, reference: FromPath[str], data: JSONBody[ClaimRequest], work: Work
+    ) -> CaseChanged:
+        action = partial(
+            casework.release, agent=work.actor(data.agent), supervisor=work.caller.supervisor
+        )
+        return await work.apply(reference, action)
+
+    @post(
+        "/{reference:str}/assign",
+        status_code=HTTP_200_OK,
+        guards=[require_json, authenticated],
+        operation_id="assignCase",
+        summary="Hand the case to a colleague of its team",
+    )
+    async def assign(
+        self, reference: FromPath[str], data: JSONBody[AssignRequest], work: Work
+    ) -> CaseChanged:
+        action = partial(
+            casework.assign,
+            agent=work.actor(data.agent),
+            to=data.to.strip().lower(),
+            supervisor=work.caller.supervisor,
+        )
+        return await work.apply(reference, action)
+
+    @post(
+        "/{reference:str}/notes",
+        status_code=HTTP_201_CREATED,
+        guards=[require_json, authenticated],
+        operation_id="addCaseNote",
+        summary="An internal note, never shown to the customer",
+    )
+    async def add_note(
+        self, reference: FromPath[str], data: JSONBody[NoteRequest], work: Work
+    ) -> CaseChanged:
+        if problem := check_text(data.text):
+            raise invalid("text", problem)
+        action = partial(casework.add_note, agent=work.actor(data.agent), text=data.text.strip())
+        return await work.apply(reference, action)
+
+    @post(
+        "/{reference:str}/transfer",
+        status_code=HTTP_200_OK,
+        guards=[require_json, authenticated],
+        operation_id="transferCase",
+        summary="Hand the case to another team, unclaimed",
+    )
+    async def transfer(
+        self, reference: FromPath[str], data: JSONBody[TransferRequest], work: Work
+    ) -> CaseChanged:
+        action = partial(casework.transfer, agent=work.actor(data.agent), team=data.team)
+        return await work.apply(reference, action)
+
+    @post(
+        "/{reference:str}/reopen",
+        status_code=HTTP_200_OK,
+        guards=[require_json, authenticated],
+        operation_id="reopenCase",
+    )
+    async def reopen(
+        self, reference: FromPath[str], data: JSONBody[ClaimRequest], work: Work
+    ) -> CaseChanged:
+        return await work.apply(reference, partial(casework.reopen, agent=work.actor(data.agent)))
+
+    @post(
         "/{reference:str}/resolve",
         status_code=HTTP_200_OK,
         guards=[require_json, authenticated],
@@ -207,5 +320,5 @@ class TeamQueueController(Controller):
         operation_id="teamQueue",
         summary="Open cases, most urgent first",
     )
-    async def queue(self, team: FromPath[str], db_session: DbSession) -> Queue:
-        return await casework.queue(db_session, team)
+    async def queue(self, team: FromPath[str], db_session: DbSession, now: Now) -> Queue:
+        return await queues.queue(db_session, team, now)

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, func, or_, select, text, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.handoff import Handoff, OpenCase, plan_handoffs
 from routing.model import CaseFacts, TeamProfile
-from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent
+from routing.region import zone_country
+from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent, Reply
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
 
@@ -39,6 +41,8 @@ _COLUMNS = (
     Case.resolution_due,
     Case.first_responded_at,
     Case.coverage_gap,
+    Case.country,
+    Case.customer_timezone,
 )
 
 
@@ -50,7 +54,9 @@ class HandoffReport:
     by_team: dict[str, int] = field(default_factory=dict)
 
 
-def _open_cases(rows: Sequence[Any], now: datetime) -> list[OpenCase]:
+def _open_cases(
+    rows: Sequence[Any], now: datetime, last_words: Mapping[int, tuple[str | None, str | None]]
+) -> list[OpenCase]:
     """Rows as the planner sees them; cases with the same routing facts share one CaseFacts."""
     shared: dict[tuple[Any, ...], CaseFacts] = {}
     cases = []
@@ -69,12 +75,24 @@ def _open_cases(rows: Sequence[Any], now: datetime) -> list[OpenCase]:
             resolution_due,
             first_responded_at,
             _,
+            country,
+            zone,
         ) = row
-        key = (language, region, tier, severity, category, team)
+        key = (language, region, tier, severity, category, team, country, zone)
         facts = shared.get(key)
         if facts is None:
             # opened_at is not a routing fact (and parsing it costs): the routing instant stands in
-            facts = shared[key] = CaseFacts(language, region, now, tier, severity, category, team)
+            facts = shared[key] = CaseFacts(
+                language,
+                region,
+                now,
+                tier,
+                severity,
+                category,
+                team,
+                country=country,
+                zone_country=zone_country(zone),
+            )
         cases.append(
             OpenCase(
                 case_id,
@@ -85,9 +103,40 @@ def _open_cases(rows: Sequence[Any], now: datetime) -> list[OpenCase]:
                 first_response_due,
                 resolution_due,
                 first_responded_at,
+                *last_words.get(case_id, (None, None)),
             )
         )
     return cases
+
+
+async def _last_words(
+    session: AsyncSession, rows: Sequence[Any]
+) -> dict[int, tuple[str | None, str | None]]:
+    """The team's last reply and the last internal note of each case someone worked on (claimed
+    or answered): what the receiving team should read first. Two queries per batch."""
+    worked = [row.id for row in rows if row.claimed_by or row.first_responded_at]
+    if not worked:
+        return {}
+    last_reply = select(func.max(Reply.id)).where(
+        Reply.case_id.in_(worked), Reply.team_key.is_not(None)
+    )
+    replies = await session.execute(
+        select(Reply.case_id, Reply.body).where(Reply.id.in_(last_reply.group_by(Reply.case_id)))
+    )
+    last_note = select(func.max(CaseEvent.id)).where(
+        CaseEvent.case_id.in_(worked), CaseEvent.kind == "note"
+    )
+    notes = await session.execute(
+        select(CaseEvent.case_id, CaseEvent.data).where(
+            CaseEvent.id.in_(last_note.group_by(CaseEvent.case_id))
+        )
+    )
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for case_id, body in replies.all():
+        found[case_id] = (body, None)
+    for case_id, data in notes.all():
+        found[case_id] = (found.get(case_id, (None, None))[0], str(data.get("text") or ""))
+    return found
 
 
 async def hand_off(
@@ -120,7 +169,8 @@ async def hand_off(
                     break
                 last_id = rows[-1].id
                 flagged = {row.id for row in rows if row.coverage_gap}
-                plans = plan_handoffs(_open_cases(rows, now), profiles, now)
+                last_words = await _last_words(session, rows)
+                plans = plan_handoffs(_open_cases(rows, now, last_words), profiles, now)
                 await _apply(session, plans, flagged, now, report)
                 profiles = _with_moves(profiles, plans)
                 report.batches += 1
@@ -181,6 +231,7 @@ async def _apply(
     gaps: list[int] = []
     events: list[dict[str, Any]] = []
     notify: dict[str, list[int]] = defaultdict(list)
+    untranslated: dict[str, list[int]] = defaultdict(list)
     for plan in plans:
         case, decision = plan.case, plan.decision
         if plan.to_team is None:
@@ -192,13 +243,16 @@ async def _apply(
         moves[key].append(case.case_id)
         events.append(_event(case.case_id, "handed_off", True, now, plan, plan.to_team))
         notify[plan.to_team].append(case.case_id)
+        if decision.needs_translation:
+            untranslated[plan.to_team].append(case.case_id)
     for (from_team, to_team, needs_translation, wait_until), ids in moves.items():
         result = await session.execute(
             update(Case)
             .where(Case.id.in_(ids), _owned_by(from_team))
             .values(
                 team_key=to_team,
-                status="routed",
+                # What the customer sees never goes back: only a case no team had is "routed".
+                status=sql_case((Case.status == "received", "routed"), else_=Case.status),
                 claimed_by=None,
                 needs_translation=needs_translation,
                 waiting_until=wait_until,
@@ -226,6 +280,11 @@ async def _apply(
         await _insert_events(session, events)
     for to_team, ids in notify.items():
         add_side_effect(session, "notify_team", now, team=to_team, event="handoff", case_ids=ids)
+    for to_team, ids in untranslated.items():
+        why = "handed over to a team that cannot read the case: nobody who can opens in time"
+        add_side_effect(
+            session, "escalate", now, team=to_team, event="needs_translation", case_ids=ids, why=why
+        )
 
 
 _EVENT_COLUMNS = ("case_id", "at", "kind", "actor", "customer_visible", "data")

@@ -13,8 +13,8 @@ from routing.calendar import Calendar
 from routing.classify import classify
 from routing.coverage import coverage_for
 from routing.language import detect
-from routing.model import CaseFacts, RoutingDecision
-from routing.region import infer
+from routing.model import CaseFacts, RoutingDecision, Tier
+from routing.region import infer, zone_country
 from routing.router import route
 from routing.sla import compute
 from service.cases.access import new_access_token, new_reference
@@ -85,9 +85,13 @@ async def file_case(
     *,
     accept_language: str | None,
     now: datetime,
+    tier: Tier = "standard",
     attempts: int = 5,
 ) -> Filed:
-    """Validate, analyse, route and store a complaint in one transaction (with its outbox)."""
+    """Validate, analyse, route and store a complaint in one transaction (with its outbox).
+
+    `tier` is the tier from a trusted source (a signed claim); the request's own `tier` is only
+    kept as the claimed tier, for agents to see."""
     validate(request)
     text = request.text.strip()
     al_tags = accept_language_tags(accept_language)
@@ -106,7 +110,7 @@ async def file_case(
         declared=request.locale,
         country=where.country,
     )
-    kind = classify(text, detection.language, chosen=request.category, tier=request.tier)
+    kind = classify(text, detection.language, chosen=request.category, tier=tier)
     customer_zone = request.timezone or where.timezone or "UTC"
     for attempt in range(attempts):
         token = new_access_token()
@@ -117,15 +121,17 @@ async def file_case(
                     language=detection.language,
                     region=where.region,
                     opened_at=now,
-                    tier=request.tier,
+                    tier=tier,
                     severity=kind.severity,
                     category=kind.category,
+                    country=where.country,
+                    zone_country=zone_country(customer_zone),
                 )
                 calendar = coverage_for(facts, profiles) if profiles else ALWAYS_OPEN
                 clock = compute(facts, calendar)
                 decision = route(facts, profiles, now, first_response_due=clock.first_response_due)
                 team = decision.team if decision.team in team_names else None
-                team_name = team_names.get(team or "")
+                team_name = team_names.for_customer(team, locale.locale)
                 case = Case(
                     reference=new_reference(),
                     access_token_hash=hash_secret(token),
@@ -133,7 +139,8 @@ async def file_case(
                     text=text,
                     **finding_columns(detection, where, locale, kind),
                     customer_timezone=customer_zone,
-                    tier=request.tier,
+                    tier=tier,
+                    claimed_tier=request.tier,
                     channel=request.channel,
                     status="routed" if team else "received",
                     team_key=team,

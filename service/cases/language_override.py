@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.language.tags import canonical_tag
-from routing.lifecycle import is_open
+from routing.lifecycle import is_open, transition
 from routing.router import route
 from service.cases.records import facts_of, record_event
 from service.common.errors import Conflict, invalid
@@ -44,7 +44,8 @@ async def override_language(
         _, profiles = await router_view(session)
         decision = route(facts_of(case), profiles, now, first_response_due=case.first_response_due)
         if decision.team and decision.team != previous_team and not decision.coverage_gap:
-            case.team_key, case.claimed_by, case.status = decision.team, None, "routed"
+            case.team_key, case.claimed_by = decision.team, None
+            case.status = transition(case.status, "hand_over")
             case.needs_translation, case.waiting_until = (
                 decision.needs_translation,
                 decision.wait_until,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from routing.classify import Classification
 from routing.language import Detection
 from routing.model import CaseFacts, Category, Severity, Tier
-from routing.region import RegionGuess
+from routing.region import RegionGuess, zone_country
 from service.db.models import Case, CaseEvent
 from service.i18n.negotiation import LocaleChoice
 
@@ -42,6 +42,8 @@ def facts_of(case: Case) -> CaseFacts:
         severity=cast(Severity, case.severity),
         category=cast(Category, case.category),
         current_team=case.team_key,
+        country=case.country,
+        zone_country=zone_country(case.customer_timezone),
     )
 
 

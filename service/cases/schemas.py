@@ -8,6 +8,7 @@ from typing import Any, Literal, TypeVar
 import msgspec
 
 from routing.model import Category, Severity, Tier
+from routing.sla import Urgency
 
 Channel = Literal["web", "api", "email"]
 
@@ -37,13 +38,18 @@ class IntakeRequest(msgspec.Struct, forbid_unknown_fields=True):
     country: str | None = None
     timezone: str | None = None
     category: Category | None = None
-    tier: Tier = "standard"
+    tier: Tier | None = None
+    """The tier the caller says the customer has: kept for agents to see, never trusted."""
+    tier_claim: str | None = None
+    """A tier claim signed by the company's site (see service/cases/tier_claims.py)."""
     channel: Channel = "api"
 
 
 class IntakeResponse(msgspec.Struct):
     reference: str
     access_token: str
+    tier: str
+    """The trusted tier the case is served at."""
     language: str
     region: str | None
     team: str | None
@@ -62,6 +68,10 @@ class TimelineEntry(msgspec.Struct):
     body: str | None = None
 
 
+class CustomerMessage(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+
+
 class CaseStatus(msgspec.Struct):
     """What the customer sees of their case."""
 
@@ -72,6 +82,10 @@ class CaseStatus(msgspec.Struct):
     team_name: str | None
     first_response_due: datetime
     resolution_due: datetime
+    complaint: str
+    """The customer's own words, as filed."""
+    accepts_messages: bool
+    """Whether a message from the customer is taken now (open, or recently resolved)."""
     timeline: list[TimelineEntry]
 
 
@@ -112,6 +126,8 @@ class CaseDetail(msgspec.Struct):
     severity: Severity | str
     severity_rule: str
     tier: str
+    claimed_tier: str | None
+    """The tier the request itself named (not trusted; kept for agents to see)."""
     channel: str
     team: str | None
     claimed_by: str | None
@@ -138,11 +154,19 @@ class QueueItem(msgspec.Struct):
     tier: str
     category: str
     language: str
+    language_confidence: float
     needs_translation: bool
     claimed_by: str | None
     first_response_due: datetime
     resolution_due: datetime
     created_at: datetime
+    escalation_level: int
+    next_due: datetime
+    """The first-response due time until the first reply, then the resolution due time."""
+    urgency: Urgency
+    """How close `next_due` is: on_track, warning (80 % of the time gone) or breached."""
+    handed_over_from: str | None
+    """The team the case last came from, by a shift-end handoff or a transfer."""
 
 
 class Queue(msgspec.Struct):
@@ -169,6 +193,23 @@ class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class LanguageRequest(msgspec.Struct, forbid_unknown_fields=True):
     language: str
+    agent: str | None = None
+
+
+class NoteRequest(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+    agent: str | None = None
+
+
+class TransferRequest(msgspec.Struct, forbid_unknown_fields=True):
+    team: str
+    """The key of the team that takes the case over."""
+    agent: str | None = None
+
+
+class AssignRequest(msgspec.Struct, forbid_unknown_fields=True):
+    to: str
+    """The e-mail of the colleague's account."""
     agent: str | None = None
 
 

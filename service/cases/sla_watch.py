@@ -11,13 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from routing.calendar import Schedule
 from routing.coverage import coverage_for
 from routing.model import SlaClock, TeamProfile
-from routing.sla import resume
+from routing.sla import WARN_SHARE, resume
 from service.cases.records import facts_of, record_event
 from service.db.models import Case
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
 
-WARN_SHARE = 0.8
 WATCHED_STATUSES = ("received", "routed", "in_progress")
 
 

@@ -13,6 +13,8 @@ class Caller:
     teams: frozenset[str] = field(default_factory=frozenset)
     ops: bool = False
     translator: bool = False
+    supervisor: bool = False
+    """A lead, ops or admin: may release or hand on a case someone else has claimed."""
     actor: str | None = None
 
     def may_act_for(self, team: str | None) -> bool:

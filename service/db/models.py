@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
@@ -85,6 +86,8 @@ class Team(Base):
     seats: Mapped[int] = mapped_column(Integer, default=1)
     serves: Mapped[list[Any]] = mapped_column(default=list)
     tiers: Mapped[list[Any]] = mapped_column(default=list)
+    overflow: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    public_names: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     lead_email: Mapped[str | None] = mapped_column(String(320))
     api_key_hash: Mapped[str | None] = mapped_column(String(64))
@@ -156,6 +159,8 @@ class Case(Base):
     severity: Mapped[str] = mapped_column(String(16))
     severity_rule: Mapped[str] = mapped_column(String(200))
     tier: Mapped[str] = mapped_column(String(16))
+    claimed_tier: Mapped[str | None] = mapped_column(String(16))
+    """The tier the request itself named, kept for agents to see; never used to route."""
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(32), index=True)
     team_key: Mapped[str | None] = mapped_column(ForeignKey("teams.key"), index=True)

@@ -82,7 +82,7 @@ async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller
             account = await account_of_token(session, token, clock())
             caller = await caller_for(session, account)
     elif _same(connection.headers.get("x-ops-key"), settings.ops_api_key):
-        caller = Caller(ops=True, translator=True)
+        caller = Caller(ops=True, translator=True, supervisor=True)
     elif _same(connection.headers.get("x-translator-key"), settings.translator_api_key):
         caller = Caller(translator=True)
     elif api_key := connection.headers.get("x-api-key"):

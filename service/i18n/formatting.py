@@ -44,3 +44,19 @@ def format_due(dt: datetime, tz: str | None, locale: str) -> str:
         instant = instant.replace(second=0, microsecond=0) + timedelta(minutes=1)
     catalog = catalog_name(locale)
     return format_datetime(instant, _due_pattern(catalog), tzinfo=_zone(tz), locale=catalog)
+
+
+@cache
+def _moment_pattern(locale: str) -> str:
+    """The locale's medium date with its short time (hours and minutes)."""
+    babel_locale = Locale.parse(locale)
+    date_pattern = babel_locale.date_formats["medium"].pattern
+    time_pattern = babel_locale.time_formats["short"].pattern
+    glue = str(babel_locale.datetime_formats["medium"])
+    return glue.replace("{1}", date_pattern).replace("{0}", time_pattern)
+
+
+def format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    """When something happened, shortly: medium date and hours and minutes, in `zone`."""
+    catalog = catalog_name(locale)
+    return format_datetime(moment, _moment_pattern(catalog), tzinfo=zone, locale=catalog)

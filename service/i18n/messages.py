@@ -119,6 +119,48 @@ def severity_label(locale: str, severity: str) -> str:
     return labels.get(severity, severity)
 
 
+def tier_label(locale: str, tier: str) -> str:
+    """A customer's service tier as the team sees it."""
+    t = _catalog(locale)
+    labels = {
+        # NOTE: Service tiers of customers, from the usual one to the most valued.
+        "standard": t.pgettext("tier", "Standard"),
+        "silver": t.pgettext("tier", "Silver"),
+        "gold": t.pgettext("tier", "Gold"),
+        "diamond": t.pgettext("tier", "Diamond"),
+    }
+    return labels.get(tier, tier)
+
+
+def activity_label(locale: str, kind: str) -> str:
+    """An audit event of a case as the team reads it in the case's history."""
+    t = _catalog(locale)
+    labels = {
+        # NOTE: Entries of a case's history as agents see it; each names one thing that happened.
+        "received": t.pgettext("activity", "Complaint received"),
+        "detected": t.pgettext("activity", "Language detected"),
+        "classified": t.pgettext("activity", "Category and severity set"),
+        "routed": t.pgettext("activity", "Routed to a team"),
+        "claimed": t.pgettext("activity", "Claimed"),
+        "released": t.pgettext("activity", "Unclaimed"),
+        "assigned": t.pgettext("activity", "Handed to a colleague"),
+        "reply": t.pgettext("activity", "Reply sent to the customer"),
+        "customer_reply": t.pgettext("activity", "The customer wrote"),
+        "status_changed": t.pgettext("activity", "Status changed"),
+        "resolved": t.pgettext("activity", "Resolved"),
+        "reopened": t.pgettext("activity", "Reopened"),
+        "transferred": t.pgettext("activity", "Transferred to another team"),
+        "handed_off": t.pgettext("activity", "Handed over at a shift change"),
+        "coverage_gap": t.pgettext("activity", "No team on duty could take it"),
+        "language_overridden": t.pgettext("activity", "Language corrected"),
+        "sla_warning": t.pgettext("activity", "SLA deadline near"),
+        "sla_breached": t.pgettext("activity", "SLA deadline missed: escalated"),
+        "survey": t.pgettext("activity", "Survey answered"),
+        "note": t.pgettext("activity", "Internal note"),
+    }
+    return labels.get(kind, kind)
+
+
 def status_label(locale: str, status: str) -> str:
     """A case status as the customer sees it."""
     t = _catalog(locale)
@@ -358,8 +400,11 @@ def reply_email(
     )
 
 
-def resolution_email(locale: str, *, reference: str, survey_url: str) -> Email:
-    """E-mail telling the customer their complaint is resolved, with the survey link."""
+def resolution_email(
+    locale: str, *, reference: str, survey_url: str, summary: str | None = None
+) -> Email:
+    """E-mail telling the customer their complaint is resolved, with the team's resolution
+    summary (kept as written) and the survey link."""
     t = _catalog(locale)
     # NOTE: E-mail subject. %(reference)s is a case reference such as MRD-7K3F92.
     subject = t.gettext("Your complaint %(reference)s has been resolved") % {"reference": reference}
@@ -372,10 +417,12 @@ def resolution_email(locale: str, *, reference: str, survey_url: str) -> Email:
         subject=subject,
         text_paragraphs=[
             resolution_template % {"reference": reference},
+            *([summary.strip()] if summary and summary.strip() else []),
             feedback_template % feedback_values,
         ],
         html_paragraphs=[
             _fill_html(resolution_template, {"reference": reference}),
+            *(_multiline_html(summary) if summary and summary.strip() else []),
             _fill_html(feedback_template, feedback_values, links={"survey_url"}),
         ],
     )

@@ -11,7 +11,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.common.errors import Unauthenticated, Unavailable
-from service.http.dependencies import Now, NudgeOutbox, SessionFactory
+from service.http.dependencies import AppSettings, Now, NudgeOutbox, SessionFactory
 from service.http.guards import require_raw_message
 from service.inbound.parse import MAX_MESSAGE_BYTES
 from service.inbound.receive import InboundOutcome, receive_email
@@ -42,10 +42,17 @@ def require_relay_secret(
     tags=["inbound"],
 )
 async def receive_inbound_email(
-    request: Request[Any, Any, Any], sessions: SessionFactory, now: Now, nudge_outbox: NudgeOutbox
+    request: Request[Any, Any, Any],
+    sessions: SessionFactory,
+    settings: AppSettings,
+    now: Now,
+    nudge_outbox: NudgeOutbox,
 ) -> Response[InboundOutcome]:
-    """A new case (201), a reply threaded onto the sender's case (200), or a repeat (200)."""
-    received = await receive_email(sessions, await request.body(), now=now)
+    """A new case (201), a reply threaded onto its case by its reply address (200), or a
+    repeat (200)."""
+    received = await receive_email(
+        sessions, await request.body(), now=now, secret_key=settings.secret_key
+    )
     if not received.outcome.duplicate:
         nudge_outbox()
     status = HTTP_201_CREATED if received.created else HTTP_200_OK

@@ -24,6 +24,15 @@ REFERENCE_PATTERN = re.compile(
 )
 
 
+# The reply address of our own e-mails: reply+<reference>.<token>@… (service.cases.access).
+_REPLY_ADDRESS = re.compile(
+    r"reply\+(mrd-[0-9a-hjkmnp-tv-z]{6})\.([0-9a-f]{24})@", re.IGNORECASE | re.ASCII
+)
+_RECIPIENT_HEADERS = frozenset({"to", "cc", "delivered-to", "x-original-to", "envelope-to"})
+# A relay's verdict that the sender's domain did not send this message.
+_AUTHENTICATION_FAILURE = re.compile(r"\b(?:dmarc|spf)\s*=\s*fail\b", re.IGNORECASE)
+
+
 class InvalidEmail(ValueError):
     """The message cannot become a case: too large, no sender, no readable text."""
 
@@ -41,6 +50,10 @@ class InboundEmail:
     in_reply_to: str | None
     language_hints: tuple[str, ...]
     """Locale tags from Content-Language, then from the charset, in that order."""
+    reply_to_case: tuple[str, str] | None = None
+    """(reference, token) of a case's reply address the message was sent to."""
+    authentication_failed: bool = False
+    """The relay's Authentication-Results say SPF or DMARC failed: the sender may be forged."""
 
 
 def find_reference(text: str) -> str | None:
@@ -75,7 +88,21 @@ def parse_inbound(raw: bytes) -> InboundEmail:
             (_header(headers, "Content-Language"), body.content_language),
             (body.charset, *subject_charsets),
         ),
+        reply_to_case=_reply_address(headers),
+        authentication_failed=any(
+            _AUTHENTICATION_FAILURE.search(value)
+            for name, value in headers
+            if name.lower() == "authentication-results"
+        ),
     )
+
+
+def _reply_address(headers: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first case reply address among the recipients, as (reference, token)."""
+    for name, value in headers:
+        if name.lower() in _RECIPIENT_HEADERS and (found := _REPLY_ADDRESS.search(value)):
+            return found.group(1).upper(), found.group(2).lower()
+    return None
 
 
 # --- MIME structure -------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """E-mail intake: a relayed message becomes a reply on the sender's case, or a new case.
 
-A reply is threaded only when the message names an existing, not yet closed case AND comes
-from that case's contact address; anything else becomes a new case, so that nobody can write
-into another customer's case by quoting its reference.
+A reply is threaded only when it was sent to the case's reply address (reply+<reference>.
+<token>@…, which only our own e-mails to the customer carry; the token is keyed with the secret
+key) and the relay did not report an SPF or DMARC failure. Anything else, a forged `From:` with
+the reference in the subject included, becomes a new case, so that nobody can write into
+another customer's case.
 
 Relays retry, so each delivery is claimed once in `task_runs` under a key derived from the
 sender and the Message-ID. The claim is taken before the work and completed with the outcome;
@@ -24,18 +26,15 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.cases.access import find_case
-from service.cases.casework import apply
+from routing.lifecycle import customer_may_reopen, is_open
+from service.cases.access import find_case, reply_token_matches
+from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case
-from service.cases.records import record_event
 from service.cases.schemas import Contact, IntakeRequest
-from service.cases.sla_watch import case_calendar, resume_clocks
 from service.common.errors import InvalidInput, Unavailable
 from service.common.validation import check_locale
-from service.db.models import Case, Reply, TaskRun
+from service.db.models import Case, TaskRun
 from service.inbound.parse import REFERENCE_PATTERN, InboundEmail, InvalidEmail, parse_inbound
-from service.outbox.store import add_side_effect
-from service.teams.directory import router_view
 
 CLAIM_EXPIRY = timedelta(minutes=5)
 """How long a delivery may be in the works before a retry takes it over."""
@@ -92,7 +91,7 @@ class Received:
 
 
 async def receive_email(
-    sessions: async_sessionmaker[AsyncSession], raw: bytes, *, now: datetime
+    sessions: async_sessionmaker[AsyncSession], raw: bytes, *, now: datetime, secret_key: str
 ) -> Received:
     """Parse a raw RFC 5322 message and thread it onto its case or file it as a new one."""
     try:
@@ -104,7 +103,8 @@ async def receive_email(
     if key is not None and (earlier := await _claim_delivery(sessions, key, now)) is not None:
         return Received(msgspec.structs.replace(earlier, duplicate=True), created=False)
     try:
-        if (threaded := await _thread_reply(sessions, email, key, now)) is not None:
+        threaded = await _thread_reply(sessions, email, key, now, secret_key)
+        if threaded is not None:
             return Received(threaded, created=False)
         outcome = await _file_new_case(sessions, email, now)
         if key is not None:
@@ -192,15 +192,20 @@ async def _thread_reply(
     email: InboundEmail,
     key: str | None,
     now: datetime,
+    secret_key: str,
 ) -> InboundOutcome | None:
-    """Add the message to the sender's open or resolved case; None if it has none."""
-    if email.reference is None:
+    """Add the message to the case whose reply address it was sent to, if that case still
+    takes the customer's messages; None otherwise."""
+    if email.reply_to_case is None or email.authentication_failed:
+        return None
+    reference, token = email.reply_to_case
+    if not reply_token_matches(reference, token, secret_key):
         return None
     async with sessions() as session, session.begin():
-        case = await find_case(session, email.reference, for_update=True)
-        if case is None or not _may_reply(case, email):
+        case = await find_case(session, reference, for_update=True)
+        if case is None or not _takes_messages(case, now):
             return None
-        await add_customer_reply(session, case, email, now)
+        await add_customer_message(session, case, now, text=email.text, message_id=email.message_id)
         outcome = InboundOutcome(
             reference=case.reference,
             threaded=True,
@@ -213,44 +218,9 @@ async def _thread_reply(
     return outcome
 
 
-def _may_reply(case: Case, email: InboundEmail) -> bool:
-    return (
-        case.status != "closed" and case.contact_email.casefold() == email.sender_email.casefold()
-    )
-
-
-async def add_customer_reply(
-    session: AsyncSession, case: Case, email: InboundEmail, now: datetime
-) -> None:
-    """The customer's answer on their case: back to the team (SLA clocks restarted as when an
-    agent resumes it), reopened if it was resolved."""
-    changes: dict[str, bool] = {}
-    if case.status == "waiting_on_customer":
-        apply(case, "resume")
-        _, profiles = await router_view(session)
-        resume_clocks(case, case_calendar(case, profiles), now)  # clears paused_at
-        changes["resumed"] = True
-    elif case.status == "resolved":
-        apply(case, "reopen")
-        changes["reopened"] = True
-    case.updated_at = now
-    reply = Reply(case_id=case.id, at=now, author="customer", team_key=None, body=email.text)
-    session.add(reply)
-    await session.flush()
-    record_event(
-        session,
-        case,
-        "customer_reply",
-        "customer",
-        now,
-        visible=True,
-        reply_id=reply.id,
-        message_id=email.message_id,
-        **changes,
-    )
-    add_side_effect(
-        session, "notify_team", now, case_id=case.id, team=case.team_key, event="customer_reply"
-    )
+def _takes_messages(case: Case, now: datetime) -> bool:
+    """Open, or resolved recently enough for a message to reopen it."""
+    return is_open(case.status) or customer_may_reopen(case.status, case.resolved_at, now)
 
 
 async def _file_new_case(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from routing.team_file import public_name
 from service.cases.access import link_token
-from service.db.models import Case, Reply, Team
+from service.db.models import Case, CaseEvent, Reply, Team
 from service.i18n import messages
 
 
@@ -26,8 +27,8 @@ async def render(
     """The e-mail of `kind` for `case`; None when there is nothing to send any more."""
     url = status_url(case, base_url, secret_key)
     team = await session.get(Team, case.team_key) if case.team_key else None
-    team_name = team.name if team else ""
     locale = case.reply_locale
+    team_name = public_name(team.name, team.public_names or {}, locale) if team else ""
     if kind == "acknowledgement":
         return messages.acknowledgement_email(
             locale,
@@ -50,9 +51,24 @@ async def render(
             status_url=url,
         )
     if kind == "resolution":
-        return messages.resolution_email(locale, reference=case.reference, survey_url=url)
+        summary = await _resolution_summary(session, case)
+        return messages.resolution_email(
+            locale, reference=case.reference, survey_url=url, summary=summary
+        )
     if kind == "feedback":
         if case.csat_at is not None or case.status not in ("resolved", "closed"):
             return None  # answered already, or reopened: no reminder
         return messages.resolution_email(locale, reference=case.reference, survey_url=url)
     raise ValueError(f"unknown customer e-mail kind {kind!r}")
+
+
+async def _resolution_summary(session: AsyncSession, case: Case) -> str | None:
+    """What the team wrote for the customer when it last resolved the case."""
+    query = (
+        select(CaseEvent.data)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "resolved")
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    )
+    data = await session.scalar(query)
+    return str(data.get("summary") or "") or None if data else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -50,14 +51,17 @@ class SmtpSettings:
         )
 
 
-def message_id_for(idempotency_key: str, *, sender: str, reference: str | None = None) -> str:
-    """A Message-ID that depends only on its inputs, so a resent mail can be de-duplicated.
+def message_id_for(
+    idempotency_key: str, *, sender: str, secret: str, reference: str | None = None
+) -> str:
+    """A Message-ID that depends only on its inputs, so a resent mail can be de-duplicated, and
+    that nobody without `secret` can predict (it is keyed, not a plain hash of the outbox id).
 
     A case reference, when given, is embedded too, so replies thread back to the case even
     when the customer edits the subject.
     """
     # 128 bits in base32 keep the header short enough not to be folded.
-    digest = hashlib.sha256(idempotency_key.encode()).digest()[:16]
+    digest = hmac.new(secret.encode(), idempotency_key.encode(), hashlib.sha256).digest()[:16]
     token = base64.b32encode(digest).decode("ascii").rstrip("=").lower()
     domain = parseaddr(sender)[1].rpartition("@")[2] or "meridian.invalid"
     local = f"{reference.lower()}.{token}" if reference else token
@@ -73,7 +77,9 @@ def build_message(
     lang: str,
     direction: str,
     idempotency_key: str,
+    secret: str,
     reply_to_reference: str | None = None,
+    reply_to: str | None = None,
     sender: str,
 ) -> EmailMessage:
     """A multipart/alternative UTF-8 message; an HTML part is derived from `text` if none given.
@@ -95,7 +101,11 @@ def build_message(
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = message_id_for(idempotency_key, sender=sender, reference=reference)
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    message["Message-ID"] = message_id_for(
+        idempotency_key, sender=sender, secret=secret, reference=reference
+    )
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(
         _html_document(html if html is not None else _text_as_html(text), lang, direction),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from routing.calendar import Shift
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import TeamProfile, TeamSpec
-from routing.team_file import dump_teams, profile
+from routing.team_file import dump_teams, profile, public_name
 from service.common.secrets import hash_secret
 from service.db.models import Case, Team
 
@@ -43,6 +43,8 @@ def spec_of(team: Team) -> TeamSpec:
         tiers=tuple(team.tiers),
         webhook_url=team.webhook_url,
         lead_email=team.lead_email,
+        overflow=team.overflow,
+        public_names=dict(team.public_names or {}),
     )
 
 
@@ -65,6 +67,8 @@ def columns_of(spec: TeamSpec) -> dict[str, Any]:
         "tiers": list(spec.tiers),
         "webhook_url": spec.webhook_url,
         "lead_email": spec.lead_email,
+        "overflow": spec.overflow,
+        "public_names": dict(spec.public_names),
     }
 
 
@@ -89,7 +93,26 @@ async def open_case_counts(session: AsyncSession) -> dict[str, int]:
     return {key: count for key, count in rows if key is not None}
 
 
-async def router_view(session: AsyncSession) -> tuple[dict[str, str], list[TeamProfile]]:
+class TeamNames(dict[str, str]):
+    """Internal team names by key, and what customers are told each team is called."""
+
+    def __init__(self, rows: Sequence[tuple[str, str, Mapping[str, str] | None]]) -> None:
+        super().__init__((key, name) for key, name, _ in rows)
+        self.public = {key: dict(names or {}) for key, _, names in rows}
+
+    def for_customer(self, key: str | None, locale: str) -> str | None:
+        """The customer-facing name of team `key` in `locale`; None for no (known) team."""
+        if key is None or key not in self:
+            return None
+        return public_name(self[key], self.public.get(key, {}), locale)
+
+
+async def team_names(session: AsyncSession) -> TeamNames:
+    rows = await session.execute(select(Team.key, Team.name, Team.public_names))
+    return TeamNames([tuple(row) for row in rows.all()])
+
+
+async def router_view(session: AsyncSession) -> tuple[TeamNames, list[TeamProfile]]:
     """Team names by key, and every team's router profile with its current load.
 
     Only the teams' version stamps are read on each call; full rows are loaded (and calendars
@@ -97,11 +120,15 @@ async def router_view(session: AsyncSession) -> tuple[dict[str, str], list[TeamP
     """
     stamps = (
         await session.execute(
-            select(Team.key, Team.name, Team.version, Team.created_at).order_by(Team.key)
+            select(Team.key, Team.name, Team.version, Team.created_at, Team.public_names).order_by(
+                Team.key
+            )
         )
     ).all()
     unseen = [
-        key for key, _, version, created in stamps if (key, version, created) not in _profile_cache
+        key
+        for key, _, version, created, _ in stamps
+        if (key, version, created) not in _profile_cache
     ]
     if unseen:
         for team in (await session.scalars(select(Team).where(Team.key.in_(unseen)))).all():
@@ -109,9 +136,9 @@ async def router_view(session: AsyncSession) -> tuple[dict[str, str], list[TeamP
     counts = await open_case_counts(session)
     profiles = [
         replace(_profile_cache[(key, version, created)], open_cases=counts.get(key, 0))
-        for key, _, version, created in stamps
+        for key, _, version, created, _ in stamps
     ]
-    return {key: name for key, name, _, _ in stamps}, profiles
+    return TeamNames([(key, name, names) for key, name, _, _, names in stamps]), profiles
 
 
 async def export_teams(session: AsyncSession) -> str:

@@ -34,6 +34,9 @@ class TeamBody(msgspec.Struct, forbid_unknown_fields=True):
     overrides: list[Override] = msgspec.field(default_factory=list)
     webhook_url: str | None = None
     lead_email: str | None = None
+    overflow: bool = False
+    public_names: dict[str, str] = msgspec.field(default_factory=dict)
+    """What customers are told the team is called, by catalog, with a "default"."""
 
 
 class TeamOut(msgspec.Struct):
@@ -54,6 +57,8 @@ class TeamOut(msgspec.Struct):
     overrides: list[Override]
     webhook_url: str | None
     lead_email: str | None
+    overflow: bool
+    public_names: dict[str, str]
 
 
 class SavedTeam(msgspec.Struct, omit_defaults=True):

@@ -86,6 +86,11 @@ def _team_file(key: str, body: TeamBody) -> tuple[str, list[str]]:
         "lead_email": body.lead_email,
     }
     lines += [(name, f"{name} = {_toml(value)}") for name, value in texts.items() if value]
+    if body.overflow:
+        lines.append(("overflow", "overflow = true"))
+    if body.public_names:
+        names = ", ".join(f"{_toml(k)} = {_toml(v)}" for k, v in body.public_names.items())
+        lines.append(("public_name", f"public_name = {{ {names} }}"))
     lists = {"serves": body.serves, "tiers": body.tiers, "holidays": body.holidays}
     for name, values in lists.items():
         lines.append((name, f"{name} = [{', '.join(map(_toml, values))}]"))

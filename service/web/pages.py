@@ -12,11 +12,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_datetime
 from litestar import Controller, Request, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -29,6 +28,7 @@ from routing.lifecycle import OPEN_STATUSES
 from routing.model import CATEGORIES, Category
 from service.cases.access import case_for_customer
 from service.cases.casework import customer_view
+from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case
 from service.cases.schemas import Contact, IntakeRequest
 from service.cases.survey import (
@@ -40,14 +40,15 @@ from service.cases.survey import (
     answer_survey,
 )
 from service.common.errors import Conflict, InvalidInput, NotFound
-from service.common.validation import MAX_TEXT_CHARS
+from service.common.validation import MAX_TEXT_CHARS, check_text
 from service.db.models import Case
 from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
 from service.http.params import AcceptLanguage, LangQuery, TokenQuery
 from service.i18n import messages
 from service.i18n.catalogs import translations
-from service.i18n.formatting import format_due
+from service.i18n.formatting import format_due, format_moment
 from service.i18n.negotiation import SUPPORTED, language_tag, negotiate, text_direction
+from service.settings import Settings
 from service.web import TRANSLATIONS_KEY
 
 CONTENT_SECURITY_POLICY = (
@@ -89,6 +90,14 @@ class SurveyForm:
 
     score: str = ""
     comment: str = ""
+    lang: str = ""
+
+
+@dataclass
+class MessageForm:
+    """A message the customer writes to the team from the status page."""
+
+    text: str = ""
     lang: str = ""
 
 
@@ -238,21 +247,6 @@ def _form_page(
     )
 
 
-@cache
-def _moment_pattern(locale: str) -> str:
-    """The locale's medium date with its short time (hours and minutes)."""
-    babel_locale = Locale.parse(locale)
-    date_pattern = babel_locale.date_formats["medium"].pattern
-    time_pattern = babel_locale.time_formats["short"].pattern
-    glue = str(babel_locale.datetime_formats["medium"])
-    return glue.replace("{1}", date_pattern).replace("{0}", time_pattern)
-
-
-def _format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
-    """When a timeline entry happened, in the customer's zone."""
-    return format_datetime(moment, _moment_pattern(locale), tzinfo=zone, locale=locale)
-
-
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -279,8 +273,14 @@ def _comment_of(form: SurveyForm) -> str:
     return form.comment.replace("\r\n", "\n")
 
 
-def _status_url(reference: str, token: str | None, lang: str | None) -> str:
-    query = {"token": token or "", **({"lang": lang} if lang else {})}
+def _status_url(
+    reference: str, token: str | None, lang: str | None, notice: str | None = None
+) -> str:
+    query = {
+        "token": token or "",
+        **({"lang": lang} if lang else {}),
+        **({"notice": notice} if notice else {}),
+    }
     return f"/cases/{reference}?{urlencode(query)}"
 
 
@@ -307,18 +307,22 @@ class StatusPageAsk:
 async def _status_page(
     request: Request[Any, Any, Any],
     db_session: AsyncSession,
-    secret_key: str,
+    settings: Settings,
+    now: datetime,
     asked: StatusPageAsk,
     survey: SurveyForm | None = None,
     survey_problem: FieldError | None = None,
+    message: MessageForm | None = None,
+    notice: str | None = None,
 ) -> Template:
     """The case in its reply language (or `lang`); unknown case and wrong token look alike.
 
-    `survey` and `survey_problem` show a rejected survey answer again, with what is wrong.
+    `survey` and `survey_problem` show a rejected survey answer again, with what is wrong;
+    `message` a message the customer could not send, `notice` how their last action went.
     """
     try:
         case = await case_for_customer(
-            db_session, asked.reference, asked.token, secret_key=secret_key
+            db_session, asked.reference, asked.token, secret_key=settings.secret_key
         )
     except NotFound:
         return _not_found_page(request, page_locale(asked.lang, asked.accept_language))
@@ -327,19 +331,23 @@ async def _status_page(
     # so that showing it in another language can never be written back.
     db_session.expunge(case)
     case.reply_locale = locale
-    view = await customer_view(db_session, case)
+    view = await customer_view(db_session, case, now, settings.reopen_window)
+    token_query = urlencode({"token": asked.token or ""})
     zone = _zone(case.customer_timezone)
     return render_page(
         request,
         "case.html",
         locale,
-        HTTP_422_UNPROCESSABLE_ENTITY if survey_problem else 200,
+        HTTP_422_UNPROCESSABLE_ENTITY if survey_problem or message else 200,
         view=view,
+        message_form=message or MessageForm(),
+        message_action=f"/cases/{case.reference}/messages?{token_query}",
+        notice=notice,
         is_open=case.status in OPEN_STATUSES,
         timezone=case.customer_timezone,
         first_response_due=format_due(view.first_response_due, zone.key, locale),
         resolution_due=format_due(view.resolution_due, zone.key, locale),
-        timeline=[(_format_moment(entry.at, zone, locale), entry) for entry in view.timeline],
+        timeline=[(format_moment(entry.at, zone, locale), entry) for entry in view.timeline],
         survey_open=accepts_survey(case),
         survey_answered=case.csat_score is not None,
         survey_form=survey or _stored_survey(case),
@@ -347,7 +355,7 @@ async def _status_page(
         survey_scores=SURVEY_SCORES,
         survey_question=messages.survey_question(locale),
         survey_thanks=messages.survey_thanks(locale),
-        survey_action=f"/cases/{case.reference}/survey?{urlencode({'token': asked.token or ''})}",
+        survey_action=f"/cases/{case.reference}/survey?{token_query}",
         max_comment_chars=MAX_COMMENT_CHARS,
     )
 
@@ -426,11 +434,13 @@ class CustomerPages(Controller):
         accept_language: AcceptLanguage,
         db_session: DbSession,
         settings: AppSettings,
+        now: Now,
         token: TokenQuery = None,
+        notice: Annotated[str | None, QueryParameter()] = None,
     ) -> Template:
         """The case in its reply language (or ?lang=); unknown case and wrong token look alike."""
         asked = StatusPageAsk(reference, token, lang, accept_language)
-        return await _status_page(request, db_session, settings.secret_key, asked)
+        return await _status_page(request, db_session, settings, now, asked, notice=notice)
 
     @post("/cases/{reference:str}/survey", name="answer-survey")
     async def submit_survey(
@@ -449,9 +459,7 @@ class CustomerPages(Controller):
         lang = data.lang or None
         if problem := survey_error(page_locale(lang, accept_language), data):
             asked = StatusPageAsk(reference, token, lang, accept_language)
-            return await _status_page(
-                request, db_session, settings.secret_key, asked, data, problem
-            )
+            return await _status_page(request, db_session, settings, now, asked, data, problem)
         answer = SurveyAnswer(score=int(data.score.strip()), comment=_comment_of(data))
         try:
             await answer_survey(
@@ -462,3 +470,38 @@ class CustomerPages(Controller):
         except Conflict:
             pass  # reopened since the page was shown: the status page tells where it stands
         return Redirect(_status_url(reference, token, lang), status_code=HTTP_303_SEE_OTHER)
+
+    @post("/cases/{reference:str}/messages", name="customer-message")
+    async def send_message(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: Annotated[MessageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        accept_language: AcceptLanguage,
+        db_session: DbSession,
+        settings: AppSettings,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+        token: TokenQuery = None,
+    ) -> Template | Redirect:
+        """The customer's message to the team; the status page shows it in the history."""
+        lang = data.lang or None
+        asked = StatusPageAsk(reference, token, lang, accept_language)
+        if check_text(data.text):
+            return await _status_page(
+                request, db_session, settings, now, asked, message=data, notice="empty-message"
+            )
+        try:
+            async with db_session.begin():
+                case = await case_for_customer(
+                    db_session, reference, token, secret_key=settings.secret_key, for_update=True
+                )
+                await add_customer_message(
+                    db_session, case, now, text=data.text, reopen_window=settings.reopen_window
+                )
+        except NotFound:
+            return _not_found_page(request, page_locale(lang, accept_language))
+        except Conflict as refused:
+            return Redirect(_status_url(reference, token, lang, refused.kind), status_code=303)
+        nudge_outbox()
+        return Redirect(_status_url(reference, token, lang, "message-sent"), status_code=303)

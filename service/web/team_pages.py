@@ -3,94 +3,53 @@ claim, reply and resolve. Pages are in the account's own language."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
-from typing import Annotated, Any, TypeVar
-from urllib.parse import quote, urlencode
+from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
-from babel import Locale, UnknownLocaleError
-from babel.numbers import format_percent
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.accounts.controllers import SESSION_ACCOUNT
-from service.accounts.services import caller_for
-from service.cases import casework
+from routing.lifecycle import OPEN_STATUSES, STATUSES
+from service.accounts.services import SUPERVISING_ROLES, caller_for, team_members
+from service.cases import casework, language_override, presence
 from service.cases.access import case_for_team
+from service.cases.queues import QueueFilter, queues
 from service.common.errors import Conflict, InvalidInput
 from service.common.validation import check_text
-from service.db.models import Account, Team
-from service.http.dependencies import DbSession, Now, NudgeOutbox, SessionFactory
+from service.db.models import Account, Case, Team
+from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
 from service.i18n import messages
-from service.i18n.formatting import format_due
-from service.i18n.negotiation import catalog_name
-from service.web.pages import PRIVATE_PAGE_HEADERS, render_page
+from service.i18n.negotiation import SUPPORTED, language_tag
+from service.settings import Settings
+from service.teams.directory import team_names
+from service.web.pages import PRIVATE_PAGE_HEADERS
+from service.web.workspace import (
+    Form,
+    SignedIn,
+    SignInRequired,
+    back_to,
+    provide_account,
+    render_workspace,
+    to_sign_in,
+)
 
-SignedIn = NamedDependency[Account]
-REASSIGNING_ROLES = frozenset({"lead", "ops", "admin"})
-INBOX_REFRESH_SECONDS = 5
-"""How often an open inbox fetches itself again (static/inbox.js)."""
-
-
-class SignInRequired(Exception):
-    """The page needs a signed-in, enabled account."""
-
-
-def _to_sign_in(_: Request[Any, Any, Any], __: SignInRequired) -> Response[Any]:
-    return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
-
-
-async def provide_account(request: Request[Any, Any, Any], sessions: SessionFactory) -> Account:
-    """The signed-in account, read in a session of its own (the page's session stays free for
-    the transaction of an action)."""
-    account_id = request.session.get(SESSION_ACCOUNT) if request.session else None
-    account = None
-    if account_id:
-        async with sessions() as session:
-            account = await session.get(Account, account_id)
-    if account is None or account.disabled:
-        request.clear_session()
-        raise SignInRequired
-    return account
+REFRESH_SECONDS = 5
+"""How often an open inbox or case page fetches itself again (static/live.js)."""
+INBOX = "/team/"
+OVERRIDE_LANGUAGES = tuple(language_tag(locale) for locale in SUPPORTED)
 
 
-def _back_to_case(reference: str, notice: str) -> Redirect:
-    """Back to the case page (post/redirect/get), with a notice the page words."""
-    query = urlencode({"notice": notice})
-    return Redirect(f"/team/cases/{quote(reference)}?{query}", status_code=HTTP_303_SEE_OTHER)
-
-
-def _back_to_inbox(notice: str) -> Redirect:
-    return Redirect(f"/team/?{urlencode({'notice': notice})}", status_code=HTTP_303_SEE_OTHER)
-
-
-def _display_language(tag: str, locale: str) -> str:
-    """A language tag's name in the page's language ("Chinese (Traditional)"); the tag itself
-    when Babel does not know it."""
-    try:
-        name = Locale.parse(tag.replace("-", "_")).get_display_name(catalog_name(locale))
-    except (ValueError, UnknownLocaleError):
-        return tag
-    return name or tag
-
-
-async def _workspace_values(session: AsyncSession, locale: str) -> dict[str, Any]:
-    """What every workspace page shows besides its own content, worded in `locale`."""
-    catalog = catalog_name(locale)
-    return {
-        "team_names": await casework.team_names(session),
-        "status_label": partial(messages.status_label, locale),
-        "severity_label": partial(messages.severity_label, locale),
-        "language_name": partial(_display_language, locale=locale),
-        "due": partial(format_due, tz="UTC", locale=locale),
-        "percent": partial(format_percent, locale=catalog),
-    }
+def _case_path(reference: str) -> str:
+    return f"/team/cases/{quote(reference)}"
 
 
 class ReplyForm(msgspec.Struct):
@@ -111,8 +70,16 @@ class TransferForm(msgspec.Struct):
     """"inbox" when the form is on the inbox (a lead's reassignment)."""
 
 
-FormT = TypeVar("FormT")
-Form = Annotated[FormT, Body(media_type=RequestEncodingType.URL_ENCODED)]
+class AssignForm(msgspec.Struct):
+    to: str = ""
+
+
+class StatusForm(msgspec.Struct):
+    status: str = ""
+
+
+class LanguageForm(msgspec.Struct):
+    language: str = ""
 
 
 async def _team_keys(session: AsyncSession, account: Account) -> list[str]:
@@ -142,10 +109,18 @@ async def _apply(
     try:
         changed = await work.apply(reference, action)
     except (Conflict, InvalidInput) as refused:
-        return _back_to_inbox(refused.kind) if to_inbox else _back_to_case(reference, refused.kind)
+        return back_to(INBOX if to_inbox else _case_path(reference), refused.kind)
     if to_inbox or not work.caller.may_act_for(changed.team):
-        return _back_to_inbox("done")  # moved out of this person's reach: back to the inbox
-    return _back_to_case(reference, "done")
+        return back_to(INBOX, "done")  # moved out of this person's reach: back to the inbox
+    return back_to(_case_path(reference), "done")
+
+
+async def _others_looking(state: State, reference: str, email: str, now: datetime) -> list[str]:
+    """Other agents with this case open; nobody when Redis cannot say."""
+    try:
+        return await presence.looking_at(await state.arq.pool(), reference, email, now)
+    except (RedisError, OSError):
+        return []
 
 
 Work = NamedDependency[casework.CaseWork]
@@ -157,7 +132,7 @@ class TeamPages(Controller):
         "account": Provide(provide_account),
         "work": Provide(provide_case_work),
     }
-    exception_handlers = {SignInRequired: _to_sign_in}  # noqa: RUF012
+    exception_handlers = {SignInRequired: to_sign_in}  # noqa: RUF012
     response_headers = PRIVATE_PAGE_HEADERS
 
     @get("/", name="team-inbox")
@@ -168,23 +143,39 @@ class TeamPages(Controller):
         account: SignedIn,
         now: Now,
         notice: Annotated[str | None, QueryParameter()] = None,
+        status: Annotated[str | None, QueryParameter()] = None,
+        language: Annotated[str | None, QueryParameter()] = None,
+        mine: Annotated[str | None, QueryParameter()] = None,
+        q: Annotated[str | None, QueryParameter()] = None,
     ) -> Template:
         """The open cases of the account's teams (a lead's: every team of the region), most
-        urgent first; leads and ops can reassign a case to another team from here."""
-        queues = await casework.queues(db_session, await _team_keys(db_session, account))
-        values = await _workspace_values(db_session, account.locale)
-        return render_page(
+        urgent first, filtered and searched; leads and ops can reassign a case from here."""
+        wanted = QueueFilter(
+            status=status if status in OPEN_STATUSES else None,
+            language=language or None,
+            claimed_by=account.email if mine else None,
+            search=q or None,
+        )
+        teams = await _team_keys(db_session, account)
+        found = await queues(db_session, teams, now, wanted)
+        languages = await db_session.scalars(
+            select(Case.language)
+            .where(Case.team_key.in_(teams), Case.status.in_(OPEN_STATUSES))
+            .distinct()
+        )
+        return await render_workspace(
             request,
+            db_session,
+            account,
             "team_inbox.html",
-            account.locale,
-            account=account,
-            queues=queues,
+            queues=found,
             now=now,
             notice=notice,
-            can_reassign=account.role in REASSIGNING_ROLES,
-            reassign_teams=sorted(values["team_names"]),
-            refresh_seconds=INBOX_REFRESH_SECONDS,
-            **values,
+            wanted=wanted,
+            statuses=[s for s in STATUSES if s in OPEN_STATUSES],
+            languages=sorted(languages.all()),
+            can_reassign=account.role in SUPERVISING_ROLES,
+            refresh_seconds=REFRESH_SECONDS,
         )
 
     @get("/cases/{reference:str}", name="team-case")
@@ -194,60 +185,149 @@ class TeamPages(Controller):
         reference: FromPath[str],
         db_session: DbSession,
         account: SignedIn,
+        state: State,
+        settings: AppSettings,
+        now: Now,
         notice: Annotated[str | None, QueryParameter()] = None,
     ) -> Template:
-        case = await case_for_team(db_session, await caller_for(db_session, account), reference)
-        detail = await casework.agent_view(db_session, case)
-        values = await _workspace_values(db_session, account.locale)
-        return render_page(
-            request, "team_case.html", account.locale, case=detail, notice=notice, **values
+        return await self._case_page(
+            request, reference, db_session, account, state, settings, now, notice=notice
+        )
+
+    async def _case_page(
+        self,
+        request: Request[Any, Any, Any],
+        reference: str,
+        session: AsyncSession,
+        account: Account,
+        state: State,
+        settings: Settings,
+        now: datetime,
+        *,
+        notice: str | None = None,
+        draft: str = "",
+    ) -> Template:
+        case = await case_for_team(session, await caller_for(session, account), reference)
+        detail = await casework.agent_view(session, case)
+        preview = None
+        if draft:
+            names = await team_names(session)
+            url = f"{settings.public_base_url}/cases/{case.reference}?token=…"
+            preview = messages.reply_email(
+                case.reply_locale,
+                reference=case.reference,
+                team_name=names.get(case.team_key or "", ""),
+                body=draft,
+                status_url=url,
+            )
+        return await render_workspace(
+            request,
+            session,
+            account,
+            "team_case.html",
+            case=detail,
+            notice=notice,
+            draft=draft,
+            preview=preview,
+            others=await _others_looking(state, case.reference, account.email, now),
+            colleagues=await team_members(session, case.team_key or ""),
+            override_languages=OVERRIDE_LANGUAGES,
+            refresh_seconds=REFRESH_SECONDS,
+            now=now,
         )
 
     @post("/cases/{reference:str}/claim", name="team-claim")
     async def claim(self, reference: FromPath[str], work: Work) -> Redirect:
         return await _apply(work, reference, partial(casework.claim, agent=work.actor()))
 
-    @post("/cases/{reference:str}/reply", name="team-reply")
-    async def reply(
-        self,
-        reference: FromPath[str],
-        data: Form[ReplyForm],
-        work: Work,
+    @post("/cases/{reference:str}/release", name="team-release")
+    async def release(self, reference: FromPath[str], work: Work) -> Redirect:
+        action = partial(casework.release, agent=work.actor(), supervisor=work.caller.supervisor)
+        return await _apply(work, reference, action)
+
+    @post("/cases/{reference:str}/assign", name="team-assign")
+    async def assign(
+        self, reference: FromPath[str], data: Form[AssignForm], work: Work
     ) -> Redirect:
+        action = partial(
+            casework.assign, agent=work.actor(), to=data.to, supervisor=work.caller.supervisor
+        )
+        return await _apply(work, reference, action)
+
+    @post("/cases/{reference:str}/status", name="team-status")
+    async def set_status(
+        self, reference: FromPath[str], data: Form[StatusForm], work: Work
+    ) -> Redirect:
+        if data.status not in ("waiting_on_customer", "in_progress"):
+            return back_to(_case_path(reference), "illegal-transition")
+        action = partial(casework.set_status, status=data.status, agent=work.actor(), note=None)
+        return await _apply(work, reference, action)
+
+    @post("/cases/{reference:str}/language", name="team-language")
+    async def override_language(
+        self, reference: FromPath[str], data: Form[LanguageForm], work: Work
+    ) -> Redirect:
+        action = partial(
+            language_override.override_language, language=data.language, agent=work.actor()
+        )
+        return await _apply(work, reference, action)
+
+    @post("/cases/{reference:str}/reply", name="team-reply")
+    async def reply(self, reference: FromPath[str], data: Form[ReplyForm], work: Work) -> Redirect:
         if check_text(data.body):
-            return _back_to_case(reference, "empty-reply")
+            return back_to(_case_path(reference), "empty-reply")
         body = data.body.strip()
         return await _apply(work, reference, partial(casework.reply, agent=work.actor(), body=body))
+
+    @post("/cases/{reference:str}/preview", name="team-preview", status_code=200)
+    async def preview(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: Form[ReplyForm],
+        db_session: DbSession,
+        account: SignedIn,
+        state: State,
+        settings: AppSettings,
+        now: Now,
+    ) -> Template:
+        """The case page with the draft reply kept and shown as the customer will receive it."""
+        notice = "empty-reply" if check_text(data.body) else None
+        return await self._case_page(
+            request,
+            reference,
+            db_session,
+            account,
+            state,
+            settings,
+            now,
+            notice=notice,
+            draft=data.body.strip(),
+        )
 
     @post("/cases/{reference:str}/notes", name="team-note")
     async def add_note(
         self, reference: FromPath[str], data: Form[NoteForm], work: Work
     ) -> Redirect:
         if check_text(data.text):
-            return _back_to_case(reference, "empty-note")
+            return back_to(_case_path(reference), "empty-note")
         action = partial(casework.add_note, agent=work.actor(), text=data.text.strip())
         return await _apply(work, reference, action)
 
     @post("/cases/{reference:str}/transfer", name="team-transfer")
     async def transfer(
-        self,
-        reference: FromPath[str],
-        data: Form[TransferForm],
-        work: Work,
+        self, reference: FromPath[str], data: Form[TransferForm], work: Work
     ) -> Redirect:
         action = partial(casework.transfer, agent=work.actor(), team=data.team)
         return await _apply(work, reference, action, to_inbox=data.back == "inbox")
 
     @post("/cases/{reference:str}/resolve", name="team-resolve")
     async def resolve(
-        self,
-        reference: FromPath[str],
-        data: Form[ResolveForm],
-        work: Work,
+        self, reference: FromPath[str], data: Form[ResolveForm], work: Work
     ) -> Redirect:
-        if not (summary := data.summary.strip()):
-            return _back_to_case(reference, "empty-summary")
-        action = partial(casework.resolve, agent=work.actor(), summary=summary)
+        if check_text(data.summary):
+            return back_to(_case_path(reference), "empty-summary")
+        action = partial(casework.resolve, agent=work.actor(), summary=data.summary)
         return await _apply(work, reference, action)
 
     @post("/cases/{reference:str}/reopen", name="team-reopen")

@@ -23,7 +23,10 @@ from service.settings import Settings
 from service.teams.directory import upsert_teams
 from tests.conftest import Clock, run_async, wait_until
 
-SAMPLE_TEAMS = Path(__file__).resolve().parents[2] / "service" / "data" / "sample_teams.toml"
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_TEAMS = ROOT / "service" / "data" / "sample_teams.toml"
+SCREENSHOTS = Path(os.environ.get("MERIDIAN_SCREENSHOTS", ROOT / "var" / "screenshots"))
+"""Where browser tests leave a full-page screenshot of each page they check (CI keeps them)."""
 CHROMIUM = Path(os.environ.get("MERIDIAN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -38,6 +41,11 @@ CHROMIUM_ARGS = [
 # Tuesday 24 Nov 2026, 03:00 UTC: 11:00 in Taipei, so the Taipei team is on duty.
 SERVICE_NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 OPS_KEY = "browser-test-ops-key"
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @dataclass(frozen=True)

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import OPS_KEY, LiveServer
+from tests.browser.conftest import OPS_KEY, LiveServer, screenshot
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path("/tmp/meridian-screenshots")
 TRADITIONAL_COMPLAINT = "我的帳號被鎖住了，已經三天無法登入，請儘快幫我處理。"
 STATUS_PATH = re.compile(r"/cases/(MRD-[0-9A-Z]{6})\?token=")
-
-
-def _screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def _file(page: Page, server: LiveServer, lang: str, text: str, email: str) -> str:
@@ -47,7 +40,7 @@ def test_traditional_chinese_complaint_lands_on_its_status_page(
     page.locator("#name").fill("林美")
     page.locator("#country").select_option("TW")
     page.locator("#category").select_option("account")
-    _screenshot(page, "form-zh_Hant")
+    screenshot(page, "form-zh_Hant")
 
     page.locator("button[type=submit]").click()
     page.wait_for_url(STATUS_PATH)
@@ -60,7 +53,7 @@ def test_traditional_chinese_complaint_lands_on_its_status_page(
     expect(page.locator("main")).to_contain_text("投訴編號")
     expect(page.locator(".timeline")).to_contain_text("已收到投訴")
     expect(page.locator("main")).to_contain_text("Asia/Taipei")
-    _screenshot(page, "status-zh_Hant")
+    screenshot(page, "status-zh_Hant")
 
 
 def test_agent_reply_appears_on_the_status_page(page: Page, live_server: LiveServer) -> None:
@@ -81,7 +74,7 @@ def test_agent_reply_appears_on_the_status_page(page: Page, live_server: LiveSer
 
     expect(page.locator(".timeline .reply")).to_have_text(answer)
     expect(page.locator(".timeline-reply .timeline-what")).to_contain_text(team_name)
-    _screenshot(page, "status-reply-zh_Hant")
+    screenshot(page, "status-reply-zh_Hant")
 
 
 def test_arabic_page_is_right_to_left(page: Page, live_server: LiveServer) -> None:
@@ -90,7 +83,7 @@ def test_arabic_page_is_right_to_left(page: Page, live_server: LiveServer) -> No
     expect(page.locator("html")).to_have_attribute("lang", "ar")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("h1")).to_have_text("تقديم شكوى")
-    _screenshot(page, "form-ar")
+    screenshot(page, "form-ar")
 
 
 def test_empty_text_shows_a_localized_error_and_stores_nothing(
@@ -111,7 +104,7 @@ def test_empty_text_shows_a_localized_error_and_stores_nothing(
     expect(page.locator("#email")).to_have_value("kunde@example.com")
     expect(page.locator("#name")).to_have_value("Erika Mustermann")
     assert live_server.count_cases() == cases_before
-    _screenshot(page, "form-error-de")
+    screenshot(page, "form-error-de")
 
 
 def test_wrong_token_and_unknown_case_get_the_same_localized_404(

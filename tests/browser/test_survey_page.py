@@ -25,10 +25,10 @@ def _resolved_case(server: LiveServer) -> tuple[str, str]:
     )
     assert filed.status_code == 201, filed.text
     reference = filed.json()["reference"]
-    for action in ("claim", "resolve"):
+    for action, extra in (("claim", {}), ("resolve", {"summary": "Der Fehler ist behoben."})):
         done = httpx.post(
             f"{server.base_url}/api/v1/cases/{reference}/{action}",
-            json={"agent": "siobhan"},
+            json={"agent": "siobhan", **extra},
             headers={"X-Ops-Key": OPS_KEY},
         )
         assert done.status_code == 200, done.text

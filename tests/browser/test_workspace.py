@@ -5,7 +5,6 @@ an axe-core check; another team's agent cannot open the case."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,12 +13,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from service.accounts.services import NewAccount, add_account
 from service.db.engine import create_engine, session_factory
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, screenshot
 from tests.conftest import run_async
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path("/tmp/meridian-screenshots")
 PASSWORD = "correct horse battery staple"
 COMPLAINT = "我的帳號被鎖住了，已經三天無法登入，請儘快幫我處理。"
 ANSWER = "您好，我們正在為您解除帳號鎖定。"
@@ -44,8 +42,7 @@ def _add(
 
 
 def _accessible(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, name)
     violations = Axe().run(page).response["violations"]
     blocking = [(v["id"], v["impact"]) for v in violations if v["impact"] in BLOCKING]
     assert blocking == [], f"{name}: {blocking}"
@@ -76,7 +73,7 @@ def filed(live_server: LiveServer) -> dict[str, str]:
 
 
 def test_an_agent_works_a_case_from_inbox_to_resolution(
-    page: Page, live_server: LiveServer, filed: dict[str, str]
+    page: Page, browser: Browser, live_server: LiveServer, filed: dict[str, str]
 ) -> None:
     reference = filed["reference"]
     _sign_in(page, live_server, "wen@example.com")
@@ -95,7 +92,18 @@ def test_an_agent_works_a_case_from_inbox_to_resolution(
 
     page.get_by_role("button", name="Claim").click()
     expect(page.get_by_test_id("claimed-by")).to_have_text("wen@example.com")
+    page.get_by_role("button", name="Unclaim").click()
+    expect(page.get_by_test_id("claimed-by")).to_have_text("—")
+    page.get_by_role("button", name="Claim").click()
+    expect(page.get_by_test_id("claimed-by")).to_have_text("wen@example.com")
+
     page.get_by_label("Reply").fill(ANSWER)
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_test_id("preview")
+    expect(preview).to_contain_text(ANSWER)
+    expect(preview).to_contain_text(reference)
+    expect(page.get_by_label("Reply")).to_have_value(ANSWER)  # the draft is kept
+    _accessible(page, "team-case-preview")
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_test_id("notice")).to_have_text("Done.")
     page.get_by_label("Internal note").fill(NOTE)
@@ -105,15 +113,15 @@ def test_an_agent_works_a_case_from_inbox_to_resolution(
     page.get_by_role("button", name="Resolve").click()
     expect(page.get_by_test_id("status")).to_have_text("Resolved")
 
-    status = httpx.get(
-        f"{live_server.base_url}/api/v1/cases/{reference}",
-        params={"token": filed["access_token"]},
-    )
-    timeline = status.json()["timeline"]
-    assert status.json()["status"] == "resolved"
-    assert [entry["body"] for entry in timeline if entry["kind"] == "reply"] == [ANSWER]
-    assert any(SUMMARY in (entry["text"] + (entry["body"] or "")) for entry in timeline)
-    assert NOTE not in status.text
+    customer = browser.new_context(locale="zh-TW", timezone_id="Asia/Taipei").new_page()
+    customer.goto(filed["status_url"])
+    expect(customer.locator("html")).to_have_attribute("lang", "zh-Hant")
+    expect(customer.get_by_test_id("status")).to_have_text("已解決")
+    expect(customer.locator(".timeline-reply .reply")).to_have_text(ANSWER)
+    expect(customer.locator(".timeline-resolved .reply")).to_have_text(SUMMARY)
+    expect(customer.locator("main")).not_to_contain_text(NOTE)
+    screenshot(customer, "customer-status-zh-Hant")
+    customer.context.close()
 
     page.get_by_role("button", name="Reopen").click()
     expect(page.get_by_test_id("status")).to_have_text("In progress")
@@ -211,4 +219,101 @@ def test_a_lead_reassigns_a_case_from_the_region_inbox(
     expect(page.get_by_test_id("notice")).to_have_text("Done.")
     tokyo = page.locator("section").filter(has=page.locator("#queue-tokyo"))
     expect(tokyo.get_by_role("link", name=reference)).to_be_visible()
+    context.close()
+
+
+def test_an_agent_is_warned_when_a_colleague_has_the_case_open(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    _add(live_server, "li@example.com", ("shanghai", "taipei"))
+    arrived = httpx.post(
+        f"{live_server.base_url}/api/v1/cases",
+        json={"text": "我的發票金額不對，請幫我更正。", "contact": {"email": "hsu@example.com"}},
+    )
+    case_url = f"{live_server.base_url}/team/cases/{arrived.json()['reference']}"
+    pages = []
+    for email in ("wen@example.com", "li@example.com"):
+        context = browser.new_context(locale="en-US")
+        page = context.new_page()
+        _sign_in(page, live_server, email)
+        page.wait_for_url(re.compile(r"/team/?$"))
+        page.goto(case_url)
+        pages.append(page)
+    first, second = pages
+    expect(second.get_by_test_id("also-open")).to_contain_text("wen@example.com")
+    # The first page learns of the second without a reload.
+    expect(first.get_by_test_id("also-open")).to_contain_text("li@example.com", timeout=20_000)
+    for page in pages:
+        page.context.close()
+
+
+def test_an_agent_makes_and_revokes_a_personal_token(
+    page: Page, live_server: LiveServer, filed: dict[str, str]
+) -> None:
+    _sign_in(page, live_server, "wen@example.com")
+    page.wait_for_url(re.compile(r"/team/?$"))
+    page.get_by_role("link", name="My account").click()
+    page.get_by_label("Token name").fill("CRM integration")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_test_id("new-token").locator(".one-time-secret").inner_text()
+    assert token.startswith("mrd_pat_")
+    _accessible(page, "my-account")
+
+    queue = f"{live_server.base_url}/api/v1/teams/taipei/queue"
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(queue, headers=bearer).status_code == 200
+    page.goto(f"{live_server.base_url}/team/account")
+    expect(page.get_by_test_id("new-token")).to_have_count(0)  # shown once only
+    row = page.get_by_test_id("token-row").filter(has_text="CRM integration")
+    row.get_by_role("button", name="Revoke CRM integration").click()
+    expect(page.get_by_test_id("notice")).to_contain_text("revoked")
+    assert httpx.get(queue, headers=bearer).status_code == 401
+
+
+def test_an_agent_switches_the_workspace_to_their_language(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    _add(live_server, "kenji@example.com", ("tokyo",))
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    _sign_in(page, live_server, "kenji@example.com")
+    page.goto(f"{live_server.base_url}/team/account")
+    page.get_by_label("Language", exact=True).select_option("ja")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    page.goto(f"{live_server.base_url}/team/")
+    expect(page.locator("h1")).not_to_have_text("Team inbox")
+    _accessible(page, "team-inbox-ja")
+    context.close()
+
+
+def test_an_admin_adds_an_account_and_resets_its_password(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    _add(live_server, "root@example.com", (), role="admin")
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    _sign_in(page, live_server, "root@example.com")
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_label("Email").fill("nadia@example.com")
+    page.get_by_label("Role").select_option("agent")
+    page.get_by_label("Teams").fill("dubai")
+    page.get_by_role("button", name="Add account").click()
+    issued = page.get_by_test_id("one-time-password")
+    expect(issued).to_contain_text("nadia@example.com")
+    first_password = issued.locator(".one-time-secret").inner_text()
+    _accessible(page, "accounts")
+
+    page.get_by_role("button", name="Reset the password of nadia@example.com").click()
+    second_password = page.get_by_test_id("one-time-password").locator(".one-time-secret")
+    assert second_password.inner_text() != first_password
+
+    agent = browser.new_context(locale="en-US").new_page()
+    agent.goto(f"{live_server.base_url}/login")
+    agent.get_by_label("Email").fill("nadia@example.com")
+    agent.get_by_label("Password").fill(second_password.inner_text())
+    agent.get_by_role("button", name="Sign in").click()
+    agent.wait_for_url(re.compile(r"/team/?$"))
+    expect(agent.locator("#queue-dubai")).to_be_visible()
+    agent.context.close()
     context.close()

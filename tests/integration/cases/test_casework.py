@@ -65,14 +65,17 @@ async def test_team_works_a_case_from_queue_to_resolution(
     )
     assert waiting.json()["status"] == "waiting_on_customer"
 
-    resolved = await client.post(
+    unexplained = await client.post(
         f"/api/v1/cases/{ref}/resolve", json={"agent": "siobhan"}, headers=key
     )
+    assert unexplained.status_code == 422
+    assert unexplained.json()["errors"][0]["field"] == "summary"
+
+    done = {"agent": "siobhan", "summary": "Refunded in full."}
+    resolved = await client.post(f"/api/v1/cases/{ref}/resolve", json=done, headers=key)
     assert resolved.json()["status"] == "resolved"
 
-    again = await client.post(
-        f"/api/v1/cases/{ref}/resolve", json={"agent": "siobhan"}, headers=key
-    )
+    again = await client.post(f"/api/v1/cases/{ref}/resolve", json=done, headers=key)
     assert again.status_code == 409
     assert again.json()["type"].endswith("illegal-transition")
 
@@ -134,36 +137,39 @@ async def test_empty_reply_is_422(client: Client, team_keys: dict[str, str]) -> 
 async def test_language_override_is_audited_and_reroutes(
     client: Client, team_keys: dict[str, str]
 ) -> None:
-    # Tuesday 03:00 UTC, a customer in Japan: no German speaker is on duty (the case waits for
-    # one); Tokyo, serving Japan, is on duty.
+    # Tuesday 03:00 UTC, a customer in Japan writes German: no team that reads German is on
+    # duty or opens before the first reply is due, so Tokyo, serving Japan, takes it and needs
+    # translation. An agent sees it is really Chinese: Shanghai, on duty, reads it.
     filed = await file(client, timezone="Asia/Tokyo")
-    assert filed["team"] in ("dublin", "vip-desk")
-    ref, key = filed["reference"], {"X-Api-Key": team_keys[filed["team"]]}
+    assert filed["team"] == "tokyo"
+    ref, key = filed["reference"], {"X-Api-Key": team_keys["tokyo"]}
 
     changed = await client.post(
-        f"/api/v1/cases/{ref}/language", json={"language": "ja", "agent": "aoife"}, headers=key
+        f"/api/v1/cases/{ref}/language", json={"language": "zh-Hans", "agent": "aoi"}, headers=key
     )
     assert changed.status_code == 200, changed.text
-    assert changed.json()["team"] == "tokyo" and changed.json()["status"] == "routed"
+    assert changed.json()["team"] == "shanghai" and changed.json()["status"] == "routed"
 
     detail = (
         await client.get(f"/api/v1/cases/{ref}/detail", headers={"X-Ops-Key": OPS_KEY})
     ).json()
     assert (detail["language"], detail["language_decided_by"], detail["reply_locale"]) == (
-        "ja",
+        "zh-Hans",
         "override",
-        "ja",
+        "zh_Hans",
     )
     kinds = [e["kind"] for e in detail["events"]]
     assert kinds[-2:] == ["language_overridden", "handed_off"]
     assert detail["events"][-2]["data"]["previous"] == "de"
 
-    tokyo = {"X-Api-Key": team_keys["tokyo"]}
+    shanghai = {"X-Api-Key": team_keys["shanghai"]}
     same = await client.post(
-        f"/api/v1/cases/{ref}/language", json={"language": "ja", "agent": "yui"}, headers=tokyo
+        f"/api/v1/cases/{ref}/language",
+        json={"language": "zh-Hans", "agent": "li"},
+        headers=shanghai,
     )
     assert same.status_code == 409
     bogus = await client.post(
-        f"/api/v1/cases/{ref}/language", json={"language": "xx-!!", "agent": "yui"}, headers=tokyo
+        f"/api/v1/cases/{ref}/language", json={"language": "xx-!!", "agent": "li"}, headers=shanghai
     )
     assert bogus.status_code == 422 and bogus.json()["errors"][0]["field"] == "language"

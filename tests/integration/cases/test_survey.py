@@ -26,9 +26,11 @@ async def file(client: Client) -> dict[str, Any]:
 
 async def resolve(client: Client, filed: dict[str, Any], team_keys: dict[str, str]) -> None:
     key = {"X-Api-Key": team_keys[filed["team"]]}
-    for action in ("claim", "resolve"):
+    for action, extra in (("claim", {}), ("resolve", {"summary": "Sorted."})):
         response = await client.post(
-            f"/api/v1/cases/{filed['reference']}/{action}", json={"agent": "wen"}, headers=key
+            f"/api/v1/cases/{filed['reference']}/{action}",
+            json={"agent": "wen", **extra},
+            headers=key,
         )
         assert response.status_code == 200, response.text
 

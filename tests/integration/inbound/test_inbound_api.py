@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.app import create_app
+from service.cases.access import reply_address
 from service.db.models import Case, CaseEvent, OutboxMessage, Reply, TaskRun
 from service.inbound.parse import MAX_MESSAGE_BYTES, parse_inbound
 from service.inbound.receive import CLAIM_EXPIRY, delivery_key
@@ -25,6 +26,8 @@ from tests.integration.conftest import OPS_KEY
 
 Client = AsyncTestClient[Litestar]
 SECRET = "s3cret"
+SECRET_KEY = "inbound-test-secret-key"
+"""The app's secret key: it keys the reply addresses of the e-mails it sends."""
 OPS = {"X-Ops-Key": OPS_KEY}
 SIMPLIFIED = "我的账户被锁定了，已经三天无法登录，请尽快帮我处理。"
 TRADITIONAL = "我的帳號被鎖住了，已經三天無法登入，請儘快幫我處理。"
@@ -41,6 +44,7 @@ async def relay(
         redis_url=redis_url,
         inbound_email_secret=SECRET,
         ops_api_key=OPS_KEY,
+        secret_key=SECRET_KEY,
     )
     app = create_app(settings, clock=clock, drain_outbox=False)
     async with AsyncTestClient(app=app) as client:
@@ -54,10 +58,14 @@ def message(
     subject: str = "",
     charset: str = "utf-8",
     message_id: str | None = None,
+    to: str = "care@meridian.example",
+    headers: dict[str, str] | None = None,
 ) -> bytes:
     mail = EmailMessage()
     mail["From"] = sender
-    mail["To"] = "care@meridian.example"
+    mail["To"] = to
+    for name, value in (headers or {}).items():
+        mail[name] = value
     mail["Subject"] = subject
     mail["Message-ID"] = message_id or make_msgid(domain="mail.example")
     mail.set_content(text, charset=charset)
@@ -75,6 +83,11 @@ async def deliver(
     if secret is not None:
         headers["X-Inbound-Secret"] = secret
     return await client.post("/api/v1/inbound/email", content=raw, headers=headers)
+
+
+def reply_to(reference: str) -> str:
+    """The reply address of the e-mails the app sent about `reference`."""
+    return reply_address(reference, SECRET_KEY, "meridian.example")
 
 
 async def detail(client: Client, reference: str) -> dict[str, Any]:
@@ -155,7 +168,13 @@ async def test_a_reply_from_the_contact_resumes_a_case_waiting_on_them(
     answer = "我已經按照您的說明重設密碼，但仍然無法登入。"
 
     response = await deliver(
-        relay, message(answer, sender="MEI@example.tw", subject=f"Re: [{reference}] 帳號問題")
+        relay,
+        message(
+            answer,
+            sender="MEI@example.tw",
+            subject=f"Re: [{reference}] 帳號問題",
+            to=reply_to(reference),
+        ),
     )
 
     assert response.status_code == 200, response.text
@@ -211,7 +230,12 @@ async def test_the_customer_sees_their_reply_on_their_timeline_in_their_language
 
     replied = await deliver(
         relay,
-        message(answer, sender="Jonas <jonas@example.de>", subject=f"AW: [{reference}] Bestellung"),
+        message(
+            answer,
+            sender="Jonas <jonas@example.de>",
+            subject=f"AW: [{reference}] Bestellung",
+            to=reply_to(reference),
+        ),
     )
     assert replied.status_code == 200, replied.text
     assert replied.json()["threaded"] is True
@@ -232,11 +256,15 @@ async def test_the_customer_sees_their_reply_on_their_timeline_in_their_language
 async def test_a_reply_to_a_resolved_case_reopens_it(relay: Client) -> None:
     reference = await filed_by_email(relay)
     resolved = await relay.post(
-        f"/api/v1/cases/{reference}/resolve", json={"agent": "wen"}, headers=OPS
+        f"/api/v1/cases/{reference}/resolve",
+        json={"agent": "wen", "summary": "Fixed."},
+        headers=OPS,
     )
     assert resolved.json()["status"] == "resolved"
 
-    response = await deliver(relay, message("問題又出現了。", subject=f"Re: {reference}"))
+    response = await deliver(
+        relay, message("問題又出現了。", subject=f"Re: {reference}", to=reply_to(reference))
+    )
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "in_progress"
@@ -252,25 +280,53 @@ async def test_a_reply_to_a_closed_case_files_a_new_one(
         assert case is not None
         case.status = "closed"
 
-    response = await deliver(relay, message("還是不能登入。", subject=f"Re: [{reference}]"))
+    response = await deliver(
+        relay, message("還是不能登入。", subject=f"Re: [{reference}]", to=reply_to(reference))
+    )
 
     assert response.status_code == 201, response.text
     assert response.json()["reference"] != reference
     assert (await detail(relay, reference))["replies"] == []
 
 
-@pytest.mark.parametrize("sender", ["someone.else@example.tw", "mei@example.com"])
-async def test_a_reply_from_another_address_is_not_threaded(relay: Client, sender: str) -> None:
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        {"sender": "Mei Lin <mei@example.tw>"},  # the contact's From:, the reference in the subject
+        {"sender": "someone.else@example.tw"},
+        {"to": "reply+{reference}.000000000000000000000000@meridian.example"},  # a guessed token
+        {"headers": {"Authentication-Results": "mx.example; spf=pass; dmarc=fail"}},
+    ],
+    ids=["forged-from", "other-sender", "guessed-token", "dmarc-fail"],
+)
+async def test_a_reply_without_the_case_reply_address_is_not_threaded(
+    relay: Client, forgery: dict[str, Any]
+) -> None:
     reference = await filed_by_email(relay)
-
-    response = await deliver(
-        relay, message("請把這個案件的資料寄給我。", sender=sender, subject=f"Re: [{reference}]")
+    mail: dict[str, Any] = {"subject": f"Re: [{reference}]", "to": "care@meridian.example"}
+    if "headers" in forgery:  # the right address, but the relay says the sender is forged
+        mail["to"] = reply_to(reference)
+    mail.update(
+        {k: v.format(reference=reference.lower()) if k == "to" else v for k, v in forgery.items()}
     )
+
+    response = await deliver(relay, message("請把這個案件的資料寄給我。", **mail))
 
     assert response.status_code == 201, response.text
     assert response.json()["threaded"] is False
     assert response.json()["reference"] != reference
     assert (await detail(relay, reference))["replies"] == []
+
+
+async def test_a_reply_to_the_case_reply_address_is_threaded_whatever_the_subject(
+    relay: Client,
+) -> None:
+    reference = await filed_by_email(relay)
+    response = await deliver(
+        relay, message("謝謝，問題已經解決了。", subject="Thanks", to=reply_to(reference))
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["threaded"] is True and response.json()["reference"] == reference
 
 
 async def test_an_unknown_reference_files_a_new_case(relay: Client) -> None:
@@ -284,8 +340,11 @@ async def test_an_unknown_reference_files_a_new_case(relay: Client) -> None:
 async def test_a_repeated_delivery_stores_nothing_new(
     relay: Client, sessions: async_sessionmaker[AsyncSession], threaded: bool
 ) -> None:
-    subject = f"Re: [{await filed_by_email(relay)}]" if threaded else "帳號問題"
-    raw = message("我還在等您的回覆。", subject=subject, message_id="<retry-1@mail.example.tw>")
+    reference = await filed_by_email(relay)
+    to = reply_to(reference) if threaded else "care@meridian.example"
+    raw = message(
+        "我還在等您的回覆。", subject="帳號問題", to=to, message_id="<retry-1@mail.example.tw>"
+    )
     first = await deliver(relay, raw)
     assert first.status_code == (200 if threaded else 201), first.text
     stored = await counts(sessions)

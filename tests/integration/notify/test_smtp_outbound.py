@@ -14,6 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from service.cases.access import reply_address
 from service.inbound.parse import parse_inbound
 from service.notify.smtp import SmtpSettings, build_message, message_id_for, send
 from service.outbox.embedded_redis import free_port
@@ -55,6 +56,10 @@ def smtp_server() -> Iterator[tuple[CollectingHandler, SmtpSettings]]:
         controller.stop()
 
 
+SECRET_KEY = "smtp-test-secret-key"
+REPLY_TO = reply_address("MRD-7K3F92", SECRET_KEY, "meridian.example")
+
+
 def arabic_message(idempotency_key: str = "case-1:ack") -> EmailMessage:
     return build_message(
         to="أحمد <ahmed@example.ae>",
@@ -64,7 +69,9 @@ def arabic_message(idempotency_key: str = "case-1:ack") -> EmailMessage:
         lang="ar",
         direction="rtl",
         idempotency_key=idempotency_key,
+        secret=SECRET_KEY,
         reply_to_reference="MRD-7K3F92",
+        reply_to=REPLY_TO,
         sender=SENDER,
     )
 
@@ -78,6 +85,7 @@ def japanese_message() -> EmailMessage:
         lang="ja",
         direction="ltr",
         idempotency_key="case-2:ack",
+        secret=SECRET_KEY,
         sender=SENDER,
     )
 
@@ -136,9 +144,16 @@ async def test_resent_message_keeps_its_message_id(
     first, resent, other = (
         received.parsed()["Message-ID"].strip() for received in handler.received
     )
-    assert first == resent == message_id_for("case-1:ack", sender=SENDER, reference="MRD-7K3F92")
+    expected = message_id_for(
+        "case-1:ack", sender=SENDER, secret=SECRET_KEY, reference="MRD-7K3F92"
+    )
+    assert first == resent == expected
     assert other != first
     assert first.endswith("@meridian.example>")
+    # Keyed: without the secret key nobody can predict the next message's ID.
+    guessed = message_id_for("case-1:ack", sender=SENDER, secret="", reference="MRD-7K3F92")
+    assert guessed != first
+    assert handler.received[0].parsed()["Reply-To"] == REPLY_TO
 
 
 async def test_customer_reply_threads_back_to_the_case(
@@ -204,6 +219,7 @@ def test_subject_already_tagged_is_not_tagged_twice() -> None:
         lang="en",
         direction="ltr",
         idempotency_key="k",
+        secret=SECRET_KEY,
         reply_to_reference="mrd-7k3f92",
         sender=SENDER,
     )
@@ -226,6 +242,7 @@ def test_build_message_rejects_bad_arguments(changes: dict[str, str], error: str
         "lang": "en",
         "direction": "ltr",
         "idempotency_key": "k",
+        "secret": SECRET_KEY,
         "sender": SENDER,
     }
     with pytest.raises(ValueError, match=error):

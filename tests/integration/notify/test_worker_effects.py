@@ -30,7 +30,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.cases.access import reply_token_matches
 from service.db.models import OutboxMessage, TaskRun, Team
+from service.inbound.parse import parse_inbound
 from service.notify.mail_drop import latest
 from service.notify.smtp import SmtpSettings
 from service.notify.webhook import verify
@@ -267,6 +269,12 @@ async def test_without_smtp_the_acknowledgement_is_an_eml_file_a_developer_can_o
     assert message["To"] == "customer@example.com"
     assert message["Content-Language"] == "de"
     assert filed["reference"] in message["Subject"]
+    # The customer's answer goes to the case's own reply address, the only way it threads.
+    reply_to = message["Reply-To"]
+    assert reply_to.startswith(f"reply+{filed['reference'].lower()}.")
+    parsed = parse_inbound(f"From: customer@example.com\nTo: {reply_to}\n\nDanke.\n".encode())
+    assert parsed.reply_to_case is not None
+    assert reply_token_matches(*parsed.reply_to_case, settings.secret_key)
     plain = message.get_body(("plain",))
     assert isinstance(plain, EmailMessage)
     assert filed["reference"] in plain.get_content()

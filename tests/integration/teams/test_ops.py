@@ -275,7 +275,7 @@ async def test_delete_is_refused_while_the_team_owns_open_cases(
     reference = filed["reference"]
     resolved = await client.post(
         f"/api/v1/cases/{reference}/resolve",
-        json={"agent": "siobhan"},
+        json={"agent": "siobhan", "summary": "Sorted out."},
         headers={"X-Api-Key": team_keys[team]},
     )
     assert resolved.status_code == 200, resolved.text

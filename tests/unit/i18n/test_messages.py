@@ -293,3 +293,14 @@ def test_due_time_in_berlin_across_the_fall_back(due: datetime, expected: str) -
     assert text.endswith(f"bis Sonntag, 25. Oktober 2026, {expected}.") or text.endswith(
         f"bis Samstag, 24. Oktober 2026, {expected}."
     )
+
+
+def test_the_resolution_email_carries_the_summary_as_written() -> None:
+    email = resolution_email(
+        "zh_Hant",
+        reference=REFERENCE,
+        survey_url=SURVEY_URL,
+        summary="帳號已解鎖。<b>請重新登入</b>",
+    )
+    assert "帳號已解鎖。<b>請重新登入</b>" in email.text
+    assert "帳號已解鎖。&lt;b&gt;請重新登入&lt;/b&gt;" in email.html

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from routing.calendar import Calendar
 from routing.handoff import OpenCase, handoff_note, plan_handoffs
 from routing.model import CaseFacts, RoutingDecision, TeamProfile
@@ -81,3 +83,33 @@ def test_note_says_what_was_done_what_is_pending_and_time_left() -> None:
     )
     overdue = handoff_note(case(7), decision, "dublin", NOW + timedelta(hours=1))
     assert "first response due overdue by 0h 20m" in overdue
+
+
+# Tuesday 10:00 UTC: Shanghai has closed; Dublin (English only) is on duty; Shanghai reopens
+# Wednesday 09:00 local (01:00 UTC). A Chinese case that has had its first reply may wait for
+# Shanghai if its resolution is due after that; otherwise Dublin takes it and needs translation.
+WAIT_OR_TRANSLATE = [
+    (timedelta(days=2), "shanghai", False),  # due Thursday: waits for Shanghai (stays)
+    (timedelta(hours=16), "shanghai", False),  # due 02:00 UTC, after Shanghai opens at 01:00
+    (timedelta(hours=12), "dublin", True),  # due 22:00 UTC, before Shanghai opens
+    (timedelta(hours=4), "dublin", True),
+]
+
+
+@pytest.mark.parametrize(("due_in", "owner", "needs_translation"), WAIT_OR_TRANSLATE)
+def test_a_handoff_waits_for_a_team_that_reads_the_case_until_its_next_deadline(
+    due_in: timedelta, owner: str, needs_translation: bool
+) -> None:
+    answered = case(1, language="zh-Hans")._replace(
+        first_responded_at=NOW - timedelta(minutes=30), resolution_due=NOW + due_in
+    )
+    [plan] = plan_handoffs([answered], [SHANGHAI, DUBLIN], NOW)
+    assert (plan.decision.team, plan.decision.needs_translation) == (owner, needs_translation)
+    assert ("Needs translation" in plan.note) == needs_translation
+
+
+def test_the_note_quotes_the_last_reply_and_note() -> None:
+    worked = case(1)._replace(last_reply="We have refunded you.", last_note="Check on Friday.")
+    [plan] = plan_handoffs([worked], [SHANGHAI, DUBLIN], NOW)
+    assert "Last reply: \u201cWe have refunded you.\u201d." in plan.note
+    assert "Last note: \u201cCheck on Friday.\u201d." in plan.note

@@ -33,8 +33,11 @@ ALLOWED = {
     ("resolved", "reopen"): "in_progress",
     ("received", "hand_over"): "routed",
     ("routed", "hand_over"): "routed",
-    ("in_progress", "hand_over"): "routed",
+    ("in_progress", "hand_over"): "in_progress",
     ("waiting_on_customer", "hand_over"): "waiting_on_customer",
+    ("routed", "release"): "routed",
+    ("in_progress", "release"): "in_progress",
+    ("waiting_on_customer", "release"): "waiting_on_customer",
 }
 ACTIONS = sorted({action for _, action in ALLOWED})
 

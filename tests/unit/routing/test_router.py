@@ -111,7 +111,7 @@ def test_native_speaker_in_home_region_on_duty() -> None:
     )
     assert not (decision.needs_translation or decision.coverage_gap or decision.wait_until)
     assert why(decision.alternatives, "paris") == "speaks en at fluent level"
-    assert why(decision.alternatives, "gold-desk") == "reserved for other tiers"
+    assert why(decision.alternatives, "gold-desk") == "reserved for diamond, gold"
     assert why(decision.alternatives, "tokyo") == "does not serve EMEA"
     assert len(decision.alternatives) == len(ALL) - 1
 
@@ -170,7 +170,9 @@ def test_load_balanced_among_equals_and_ties_by_key() -> None:
     twin = replace(LONDON, key="a-london")
     tie = route(case("en", "EMEA"), [LONDON, twin], at(10))
     assert tie.team == "a-london"
-    assert why(tie.alternatives, "london") == "equal standing; tie broken by team key"
+    assert (
+        why(tie.alternatives, "london") == "equal standing and equal load; tie broken by team key"
+    )
 
 
 def test_waits_for_a_speaker_who_opens_before_the_first_response_is_due() -> None:
@@ -299,31 +301,59 @@ CALENDARS = [
 ]
 REGIONS = ["APAC", "EMEA", "NA", "LATAM"]
 TAGS = ["en", "ja", "pt-BR", "pt-PT", "zh-Hans", "zh-TW", "fr"]
+COUNTRIES = ["TW", "CN", "JP", "IE"]
 
 
 def reference_route(
-    case: CaseFacts, teams: list[TeamProfile], now: datetime, due: datetime | None
-) -> RoutingDecision:
+    case: CaseFacts,
+    teams: list[TeamProfile],
+    now: datetime,
+    due: datetime | None,
+    wider_scope: str | None = None,
+    wider_passed: list[PassedOver] | None = None,
+) -> RoutingDecision | None:
+    """The router's rules, written out plainly; with `wider_scope`, only rules 2 and 3 among
+    `teams` (None when they find nobody)."""
     region, language = case.region, case.language
-    serving = [t for t in teams if serves(t, region)]
-    if serving:
-        pool = serving
-        passed = [
-            PassedOver(t.key, f"does not serve {region}") for t in teams if not serves(t, region)
-        ]
-        scope = f"region {region}" if region else "any region"
+    if wider_scope is not None:
+        pool, passed, scope, narrowed = teams, list(wider_passed or []), wider_scope, False
     else:
-        pool, passed, scope = list(teams), [], f"any region (none serves {region})"
+        takes_tier = [t for t in teams if not t.tiers or t.overflow or case.tier in t.tiers]
+        reserved = []
+        if takes_tier:
+            reserved = [
+                PassedOver(t.key, f"reserved for {', '.join(sorted(t.tiers))}")
+                for t in teams
+                if t not in takes_tier
+            ]
+            teams = takes_tier
+        serving = [t for t in teams if serves(t, region)]
+        if serving:
+            pool = serving
+            passed = reserved + [
+                PassedOver(t.key, f"does not serve {region}")
+                for t in teams
+                if not serves(t, region)
+            ]
+            scope = f"region {region}" if region else "any region"
+        else:
+            pool, passed, scope = list(teams), reserved, f"any region (none serves {region})"
+        narrowed = len(pool) < len(teams)
     unknown = language_key(language) == "und"
 
     def level(t: TeamProfile) -> str | None:
         return "native" if unknown else proficiency(t, language)
 
-    def rank(t: TeamProfile) -> tuple[int, int, int, float, str]:
+    def affinity(t: TeamProfile) -> int:
+        if t.country and t.country == case.country:
+            return 0
+        return 1 if t.country and t.country == case.zone_country else 2
+
+    def rank(t: TeamProfile) -> tuple[int, int, int, int, float, str]:
         tier = 0 if case.tier in t.tiers else (2 if t.tiers else 1)
         load = t.open_cases / t.seats if t.seats > 0 else math.inf
         home = 0 if t.region == region else 1
-        return (tier, LEVEL_ORDER.index(level(t)), home, load, t.key)
+        return (tier, LEVEL_ORDER.index(level(t)), affinity(t), home, load, t.key)
 
     def opens(t: TeamProfile) -> datetime | None:
         try:
@@ -350,6 +380,10 @@ def reference_route(
         reason = f"{chosen.key} is on duty for {scope}, {about}"
         if case.tier in chosen.tiers:
             reason += f", dedicated {case.tier} team"
+        if affinity(chosen) == 0:
+            reason += f", in the customer's country {chosen.country}"
+        elif affinity(chosen) == 1:
+            reason += f", in the country of the customer's time zone {chosen.country}"
         if chosen.region == region:
             reason += f", home region {region}"
         reason += f", load {chosen.open_cases}/{chosen.seats}"
@@ -367,6 +401,14 @@ def reference_route(
                 f" ({level(chosen)}), which opens at {clock(first)}, before the first response"
                 f" is due at {clock(due)}"
             )
+        elif wider_scope is not None:
+            return None
+        elif narrowed and (
+            wider := reference_route(
+                case, teams, now, due, f"any region (no {language} speaker for {scope})", reserved
+            )
+        ):
+            return wider
         elif on_duty:
             chosen = sorted(on_duty, key=rank)[0]
             reason = (
@@ -405,16 +447,21 @@ def reference_route(
             mine, best = rank(t), rank(chosen)
             if mine[0] > best[0]:
                 why = (
-                    f"not dedicated to {case.tier}" if mine[0] == 1 else "reserved for other tiers"
+                    f"not dedicated to {case.tier}"
+                    if mine[0] == 1
+                    else "takes other tiers as overflow only"
                 )
             elif mine[1] > best[1]:
                 why = f"speaks {language} at {LEVEL_ORDER[mine[1]]} level"
             elif mine[2] > best[2]:
-                why = f"home region is {t.region}, not {region}"
+                where = case.country if best[2] == 0 else case.zone_country
+                why = f"not in the customer's country ({where})"
             elif mine[3] > best[3]:
+                why = f"home region is {t.region}, not {region}"
+            elif mine[4] > best[4]:
                 why = f"busier: {t.open_cases}/{t.seats} open cases per seat"
             else:
-                why = "equal standing; tie broken by team key"
+                why = "equal standing and equal load; tie broken by team key"
         alternatives.append(PassedOver(t.key, why))
     return RoutingDecision(
         team=chosen.key,
@@ -447,6 +494,8 @@ def rosters(draw: st.DrawFn) -> list[TeamProfile]:
                 open_cases=draw(st.integers(0, 4)),
                 serves=frozenset(draw(st.sets(st.sampled_from(REGIONS), max_size=2))),
                 tiers=frozenset(draw(st.sets(st.sampled_from(TIERS), max_size=2))),
+                country=draw(st.sampled_from([None, *COUNTRIES])),
+                overflow=draw(st.booleans()),
             )
         )
     return built
@@ -460,6 +509,8 @@ def rosters(draw: st.DrawFn) -> list[TeamProfile]:
     tier=st.sampled_from(TIERS),
     minute=st.integers(0, 14 * 24 * 60),
     due_minutes=st.none() | st.integers(0, 600),
+    country=st.sampled_from([None, *COUNTRIES]),
+    zone_country=st.sampled_from([None, *COUNTRIES]),
 )
 def test_route_agrees_with_a_straightforward_ranking(
     roster: list[TeamProfile],
@@ -468,9 +519,48 @@ def test_route_agrees_with_a_straightforward_ranking(
     tier: Tier,
     minute: int,
     due_minutes: int | None,
+    country: str | None,
+    zone_country: str | None,
 ) -> None:
     now = MONDAY + timedelta(minutes=minute)
     due = None if due_minutes is None else now + timedelta(minutes=due_minutes)
-    facts = CaseFacts(language, region, opened_at=now, tier=tier)
+    facts = CaseFacts(
+        language, region, opened_at=now, tier=tier, country=country, zone_country=zone_country
+    )
     expected = reference_route(facts, roster, now, due)
     assert route(facts, roster, now, first_response_due=due) == expected
+
+
+def _chinese_desk(key: str, country: str, open_cases: int = 0) -> TeamProfile:
+    desk = team(key, "APAC", {"zh-Hant": "native"}, "Asia/Shanghai", open_cases=open_cases)
+    return replace(desk, country=country)
+
+
+# (customer's country, their time zone's country, Shanghai's load, Taipei's load)
+#   -> (chosen, what the reason or the passed-over team's reason says)
+AFFINITY = [
+    (("TW", "TW", 0, 0), ("taipei", "in the customer's country TW")),
+    (("TW", "TW", 0, 3), ("taipei", "in the customer's country TW")),  # before load
+    ((None, "TW", 0, 0), ("taipei", "in the country of the customer's time zone TW")),
+    (("CN", "TW", 0, 0), ("shanghai", "in the customer's country CN")),  # stated country first
+    (("HK", "HK", 0, 2), ("shanghai", "busier: 2/4 open cases per seat")),
+    (("HK", "HK", 2, 0), ("taipei", "busier: 2/4 open cases per seat")),
+    (("HK", "HK", 1, 1), ("shanghai", "equal standing and equal load; tie broken by team key")),
+]
+
+
+@pytest.mark.parametrize(("facts", "expected"), AFFINITY)
+def test_country_affinity_among_equally_able_teams(
+    facts: tuple[str | None, str | None, int, int], expected: tuple[str, str]
+) -> None:
+    country, zone_country, shanghai_load, taipei_load = facts
+    desks = [
+        _chinese_desk("shanghai", "CN", shanghai_load),
+        _chinese_desk("taipei", "TW", taipei_load),
+    ]
+    now = MONDAY + timedelta(hours=3)  # 11:00 in Shanghai and Taipei
+    case = CaseFacts("zh-Hant", "APAC", opened_at=now, country=country, zone_country=zone_country)
+    decision = route(case, desks, now)
+    chosen, said = expected
+    assert decision.team == chosen
+    assert said in decision.reason or said == decision.alternatives[0].why
