@@ -17,6 +17,7 @@ from service.accounts.controllers import AccountPages
 from service.cases.controllers import CaseController, TeamQueueController
 from service.db.engine import create_engine, session_factory
 from service.http.browser_sessions import STORE, csrf_config, session_config, session_store
+from service.http.clean_input import check_input
 from service.http.dependencies import DEPENDENCIES
 from service.http.health import health
 from service.http.problems import EXCEPTION_HANDLERS
@@ -106,6 +107,7 @@ def create_app(
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock}),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=check_input,
         dependencies=DEPENDENCIES,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # service.common.logs configures logging once per process

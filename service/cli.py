@@ -28,6 +28,7 @@ from service.accounts.services import (
     disable_account,
     first_accounts,
     list_accounts,
+    parse_languages,
     set_password,
 )
 from service.accounts.tokens import create_token, list_tokens, revoke_token
@@ -109,7 +110,10 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(specs)} team(s), no problems")
     elif args.action == "import":
         specs = _read_teams(args.file)
-        changes = _in_transaction(lambda session: upsert_teams(session, specs))
+        loopback = Settings.from_env().dev_http_webhooks
+        changes = _in_transaction(
+            lambda session: upsert_teams(session, specs, allow_loopback_http=loopback)
+        )
         _print_changes(changes)
         _save_keys(changes.api_keys)
     else:
@@ -183,13 +187,27 @@ def cmd_users(args: argparse.Namespace) -> int:
         for account in _in_transaction(list_accounts):
             state = "disabled" if account.disabled else "active"
             teams = ",".join(account.teams) or "-"
-            print(f"{account.email}\t{account.role}\t{teams}\t{account.region or '-'}\t{state}")
+            languages = (
+                ",".join(f"{t}={lvl}" for t, lvl in (account.languages or {}).items()) or "-"
+            )
+            print(
+                f"{account.email}\t{account.role}\t{teams}\t{account.region or '-'}\t{state}"
+                f"\t{languages}\t{account.capacity}\t{account.presence}"
+            )
         return 0
     if not args.email:
         print(f"meridian: users {args.action} needs an e-mail address", file=sys.stderr)
         return 2
     if args.action == "add":
-        new = NewAccount(args.email, args.role, tuple(args.team or ()), args.region, args.locale)
+        new = NewAccount(
+            args.email,
+            args.role,
+            tuple(args.team or ()),
+            args.region,
+            args.locale,
+            languages=parse_languages(" ".join(args.language or ())),
+            capacity=args.capacity,
+        )
         password = _password_from_stdin()
         account = _in_transaction(lambda session: add_account(session, new, password))
         print(f"added {account.email} ({account.role})")
@@ -349,6 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--team", action="append", help="a team key (repeatable)")
     users.add_argument("--region", help="a lead's region")
     users.add_argument("--locale", default="en", help="the language of the account's pages")
+    users.add_argument(
+        "--language",
+        action="append",
+        metavar="TAG=LEVEL",
+        help="a language the agent reads, e.g. ja=native (native, fluent, basic; repeatable)",
+    )
+    users.add_argument("--capacity", type=int, default=5, help="open cases the agent takes at once")
     users.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )

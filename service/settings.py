@@ -79,6 +79,8 @@ class Settings:
     """HMAC-SHA256 key of the X-Meridian-Signature header on team webhooks."""
     mail_dir: Path = VAR_DIR / "mail"
     """Where e-mail is written as .eml files when no SMTP server is configured."""
+    dev_http_webhooks: bool = False
+    """Development only: team webhooks may use plain http:// to a loopback address."""
     tier_claim_secret: str | None = None
     """Key of the tier claims the company's site signs; None: every complaint is standard."""
     reopen_window_days: float = REOPEN_WINDOW.days
@@ -107,6 +109,7 @@ class Settings:
             or _stored_secret(WEBHOOK_SECRET_FILE),
             mail_dir=Path(env.get("MERIDIAN_MAIL_DIR") or VAR_DIR / "mail"),
             tier_claim_secret=env.get("MERIDIAN_TIER_CLAIM_SECRET") or None,
+            dev_http_webhooks=env.get("MERIDIAN_DEV_HTTP_WEBHOOKS") == "1",
             reopen_window_days=float(env.get("MERIDIAN_REOPEN_WINDOW_DAYS") or REOPEN_WINDOW.days),
         )
 

@@ -18,6 +18,7 @@ from service.notify import customer_mail
 from service.notify.mail_drop import drop
 from service.notify.smtp import DEFAULT_SENDER, SmtpSettings, build_message, send
 from service.notify.webhook import deliver
+from service.notify.webhook_policy import destination_problem
 from service.settings import Settings
 from workers.once import run_once
 
@@ -46,6 +47,12 @@ async def _post_to_team(
     if team is None or not team.webhook_url:
         return {**body, "delivered": "log"}
     settings: Settings = ctx["settings"]
+    refused = await destination_problem(
+        team.webhook_url, allow_loopback_http=settings.dev_http_webhooks
+    )
+    if refused is not None:  # not retried: the URL has to change first
+        log.warning("webhook of %s refused: %s", team.key, refused)
+        return {**body, "delivered": "refused", "why_refused": refused}
     delivery = await deliver(
         team.webhook_url,
         body,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from routing.language.tags import canonical_tag
+from routing.team_file import PROFICIENCIES
 from service.common.caller import Caller
 from service.common.errors import Conflict, NotFound, Unauthenticated, invalid
 from service.common.validation import FieldErrors, check_email
@@ -22,6 +24,7 @@ ROLES = ("agent", "lead", "ops", "translator", "admin")
 ALL_TEAMS_ROLES = frozenset({"ops", "admin"})
 SUPERVISING_ROLES = frozenset({"lead", "ops", "admin"})
 MIN_PASSWORD_CHARS = 12
+MAX_CAPACITY = 100
 FIRST_ACCOUNT_DOMAIN = "meridian.example"
 _hasher = PasswordHasher()
 
@@ -39,10 +42,21 @@ class NewAccount:
     teams: tuple[str, ...] = ()
     region: str | None = None
     locale: str = "en"
+    languages: Mapping[str, str] = field(default_factory=dict)
+    """Language tag -> native, fluent or basic (agents)."""
+    capacity: int = 5
+    """Open cases the agent takes at once."""
 
 
 def normalized_email(email: str) -> str:
     return email.strip().lower()
+
+
+def parse_languages(text: str) -> dict[str, str]:
+    """ "ja=native en=fluent" (spaces or commas) as a mapping; a pair without "=" keeps an empty
+    level, which add_account then names as wrong."""
+    pairs = (item.partition("=") for item in text.replace(",", " ").split())
+    return {tag.strip(): level.strip() for tag, _, level in pairs}
 
 
 async def caller_for(session: AsyncSession, account: Account) -> Caller:
@@ -72,6 +86,13 @@ async def add_account(session: AsyncSession, new: NewAccount, password: str) -> 
         errors.add("password", f"must be at least {MIN_PASSWORD_CHARS} characters")
     if new.role == "agent" and not new.teams:
         errors.add("teams", "an agent needs at least one team")
+    for tag, level in new.languages.items():
+        if canonical_tag(tag) is None or level not in PROFICIENCIES:
+            errors.add(
+                "languages", f"{tag}={level}: expected a language tag = native, fluent or basic"
+            )
+    if not 1 <= new.capacity <= MAX_CAPACITY:
+        errors.add("capacity", f"must be a whole number from 1 to {MAX_CAPACITY}")
     known = set((await session.scalars(select(Team.key))).all())
     if unknown := sorted(set(new.teams) - known):
         errors.add("teams", f"no team {', '.join(unknown)}")
@@ -83,6 +104,8 @@ async def add_account(session: AsyncSession, new: NewAccount, password: str) -> 
         teams=sorted(set(new.teams)),
         region=new.region,
         locale=new.locale,
+        languages={canonical_tag(tag): level for tag, level in new.languages.items()},
+        capacity=new.capacity,
     )
     session.add(account)
     try:
@@ -162,8 +185,10 @@ async def first_accounts(session: AsyncSession) -> FirstAccounts:
     if await account_count(session):
         return []
     wanted = [NewAccount(f"admin@{FIRST_ACCOUNT_DOMAIN}", "admin")]
-    for team in (await session.scalars(select(Team.key).order_by(Team.key))).all():
-        wanted.append(NewAccount(f"agent-{team}@{FIRST_ACCOUNT_DOMAIN}", "agent", (team,)))
+    for team in (await session.scalars(select(Team).order_by(Team.key))).all():
+        email = f"agent-{team.key}@{FIRST_ACCOUNT_DOMAIN}"
+        # The sample agent reads what their team reads, so new cases are offered to them.
+        wanted.append(NewAccount(email, "agent", (team.key,), languages=dict(team.languages)))
     made = []
     for new in wanted:
         password = secrets.token_urlsafe(16)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from routing.handoff import Handoff, OpenCase, plan_handoffs
 from routing.model import CaseFacts, TeamProfile
 from routing.region import zone_country
+from service.cases.offers import offer_moved
 from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent, Reply
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
@@ -232,6 +233,7 @@ async def _apply(
     events: list[dict[str, Any]] = []
     notify: dict[str, list[int]] = defaultdict(list)
     untranslated: dict[str, list[int]] = defaultdict(list)
+    to_offer: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for plan in plans:
         case, decision = plan.case, plan.decision
         if plan.to_team is None:
@@ -243,6 +245,8 @@ async def _apply(
         moves[key].append(case.case_id)
         events.append(_event(case.case_id, "handed_off", True, now, plan, plan.to_team))
         notify[plan.to_team].append(case.case_id)
+        if decision.wait_until is None:  # the team is on duty: offer it to one of its agents
+            to_offer[plan.to_team].append((case.case_id, case.facts.language))
         if decision.needs_translation:
             untranslated[plan.to_team].append(case.case_id)
     for (from_team, to_team, needs_translation, wait_until), ids in moves.items():
@@ -278,6 +282,8 @@ async def _apply(
         report.gaps += len(gaps)
     if events:
         await _insert_events(session, events)
+    for to_team, offered in to_offer.items():
+        await offer_moved(session, to_team, offered, now)
     for to_team, ids in notify.items():
         add_side_effect(session, "notify_team", now, team=to_team, event="handoff", case_ids=ids)
     for to_team, ids in untranslated.items():

@@ -18,6 +18,7 @@ from routing.region import infer, zone_country
 from routing.router import route
 from routing.sla import compute
 from service.cases.access import new_access_token, new_reference
+from service.cases.offers import offer_case
 from service.cases.records import finding_columns, record_event
 from service.cases.schemas import IntakeRequest, IntakeResponse, view_of
 from service.cases.sla_watch import warn_time
@@ -166,6 +167,7 @@ async def file_case(
                     escalate=clock.escalate_now,
                     now=now,
                 )
+                await offer_case(session, case, now)
         except IntegrityError:
             if attempt == attempts - 1:
                 raise

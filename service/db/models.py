@@ -111,6 +111,14 @@ class Account(Base):
     region: Mapped[str | None] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(16), default="en")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    """Language tag -> native, fluent or basic: what the agent reads and writes."""
+    capacity: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    """How many open cases the agent takes at once."""
+    presence: Mapped[str] = mapped_column(
+        String(16), default="available", server_default="available"
+    )
+    """available or away: only available agents are offered cases."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -141,6 +141,7 @@ def activity_label(locale: str, kind: str) -> str:
         "detected": t.pgettext("activity", "Language detected"),
         "classified": t.pgettext("activity", "Category and severity set"),
         "routed": t.pgettext("activity", "Routed to a team"),
+        "offered": t.pgettext("activity", "Offered to an agent"),
         "claimed": t.pgettext("activity", "Claimed"),
         "released": t.pgettext("activity", "Unclaimed"),
         "assigned": t.pgettext("activity", "Handed to a colleague"),

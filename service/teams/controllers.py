@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.common.errors import BadRequest
-from service.http.dependencies import DbSession, Now
+from service.http.dependencies import AppSettings, DbSession, Now
 from service.http.guards import TOML, ops_only, require_json, require_toml
 from service.teams import coverage as team_coverage
 from service.teams import services
@@ -49,9 +49,15 @@ class OpsController(Controller):
         responses={201: ResponseSpec(SavedTeam, description="Team created")},
     )
     async def put_team(
-        self, key: FromPath[str], data: JSONBody[TeamBody], db_session: DbSession
+        self,
+        key: FromPath[str],
+        data: JSONBody[TeamBody],
+        db_session: DbSession,
+        settings: AppSettings,
     ) -> Response[SavedTeam]:
-        saved = await services.save_team(db_session, services.team_spec(key, data))
+        spec = services.team_spec(key, data)
+        loopback = settings.dev_http_webhooks
+        saved = await services.save_team(db_session, spec, allow_loopback_http=loopback)
         return Response(saved, status_code=HTTP_201_CREATED if saved.created else HTTP_200_OK)
 
     @delete(
@@ -83,6 +89,7 @@ class OpsController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: DbSession,
+        settings: AppSettings,
         dry_run: Annotated[
             bool, QueryParameter(description="report the changes without saving them")
         ] = False,
@@ -91,7 +98,9 @@ class OpsController(Controller):
             text = (await request.body()).decode("utf-8")
         except UnicodeDecodeError as error:
             raise BadRequest("the team file is not UTF-8") from error
-        return await services.import_team_file(db_session, text, dry_run=dry_run)
+        return await services.import_team_file(
+            db_session, text, dry_run=dry_run, allow_loopback_http=settings.dev_http_webhooks
+        )
 
     @get(
         "/teams.toml",

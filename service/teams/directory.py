@@ -15,8 +15,10 @@ from routing.calendar import Shift
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import TeamProfile, TeamSpec
 from routing.team_file import dump_teams, profile, public_name
+from service.common.errors import InvalidInput
 from service.common.secrets import hash_secret
 from service.db.models import Case, Team
+from service.notify.webhook_policy import url_problem
 
 
 def spec_of(team: Team) -> TeamSpec:
@@ -168,9 +170,22 @@ def _changed_fields(team: Team, spec: TeamSpec) -> dict[str, tuple[Any, Any]]:
 
 
 async def upsert_teams(
-    session: AsyncSession, specs: Sequence[TeamSpec], *, dry_run: bool = False
+    session: AsyncSession,
+    specs: Sequence[TeamSpec],
+    *,
+    dry_run: bool = False,
+    allow_loopback_http: bool = False,
 ) -> TeamChanges:
-    """Create or update teams (only fields that differ are written); `dry_run` writes nothing."""
+    """Create or update teams (only fields that differ are written); `dry_run` writes nothing.
+    A webhook URL that may not be called (see webhook_policy) is a 422 naming the team."""
+    refused = [
+        {"field": f"{spec.key}.webhook_url", "message": problem}
+        for spec in specs
+        if spec.webhook_url
+        and (problem := url_problem(spec.webhook_url, allow_loopback_http=allow_loopback_http))
+    ]
+    if refused:
+        raise InvalidInput(refused, kind="invalid-webhook-url", title="Webhook URL not allowed")
     existing = {t.key: t for t in await load_teams(session)}
     changes = TeamChanges()
     for spec in specs:

@@ -167,23 +167,36 @@ def _team_file_problem(errors: list[dict[str, Any]]) -> InvalidInput:
 
 
 async def save_teams(
-    session: AsyncSession, specs: Sequence[TeamSpec], *, dry_run: bool = False
+    session: AsyncSession,
+    specs: Sequence[TeamSpec],
+    *,
+    dry_run: bool = False,
+    allow_loopback_http: bool = False,
 ) -> TeamChanges:
     """Create or update teams and commit (a dry run rolls back); what changed."""
     try:
         async with session.begin():
-            return await upsert_teams(session, specs, dry_run=dry_run)
+            return await upsert_teams(
+                session, specs, dry_run=dry_run, allow_loopback_http=allow_loopback_http
+            )
     except (IntegrityError, StaleDataError) as error:
         raise conflict("the teams were changed meanwhile; try again") from error
 
 
-async def save_team(session: AsyncSession, spec: TeamSpec) -> SavedTeam:
-    api_key = (await save_teams(session, [spec])).api_keys.get(spec.key)
+async def save_team(
+    session: AsyncSession, spec: TeamSpec, *, allow_loopback_http: bool = False
+) -> SavedTeam:
+    saved = await save_teams(session, [spec], allow_loopback_http=allow_loopback_http)
+    api_key = saved.api_keys.get(spec.key)
     return SavedTeam(team=team_out(spec), created=api_key is not None, api_key=api_key)
 
 
-async def import_team_file(session: AsyncSession, text: str, *, dry_run: bool) -> ImportResult:
-    changes = await save_teams(session, team_file_specs(text), dry_run=dry_run)
+async def import_team_file(
+    session: AsyncSession, text: str, *, dry_run: bool, allow_loopback_http: bool = False
+) -> ImportResult:
+    changes = await save_teams(
+        session, team_file_specs(text), dry_run=dry_run, allow_loopback_http=allow_loopback_http
+    )
     return ImportResult(
         created=changes.created,
         updated=list(changes.updated),

@@ -13,14 +13,17 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from service.accounts.services import (
+    MAX_CAPACITY,
     ROLES,
     NewAccount,
     add_account,
     disable_account,
     list_accounts,
+    parse_languages,
     set_password,
 )
 from service.accounts.tokens import create_token, list_tokens, revoke_token
+from service.cases.offers import PRESENCES, set_presence
 from service.common.errors import Conflict, InvalidInput, NotFound
 from service.db.models import Account
 from service.http.dependencies import DbSession, Now
@@ -45,6 +48,10 @@ class LanguageChoice(msgspec.Struct):
     locale: str = ""
 
 
+class PresenceForm(msgspec.Struct):
+    presence: str = ""
+
+
 class TokenForm(msgspec.Struct):
     name: str = ""
 
@@ -55,6 +62,9 @@ class AccountForm(msgspec.Struct):
     teams: str = ""
     """Team keys separated by commas or spaces."""
     region: str = ""
+    languages: str = ""
+    """An agent's languages: "ja=native en=fluent"."""
+    capacity: str = "5"
 
 
 class MyAccountPages(Controller):
@@ -109,6 +119,19 @@ class MyAccountPages(Controller):
                 mine.locale = data.locale
         return back_to(MY_ACCOUNT, "language-saved")
 
+    @post(f"{MY_ACCOUNT}/presence", name="my-presence")
+    async def set_presence(
+        self, data: Form[PresenceForm], db_session: DbSession, account: SignedIn, now: Now
+    ) -> Redirect:
+        """Available or away; going away hands the agent's open cases to colleagues."""
+        if data.presence not in PRESENCES:
+            return back_to(MY_ACCOUNT, "invalid-input")
+        async with db_session.begin():
+            mine = await db_session.get(Account, account.id, with_for_update=True)
+            if mine is not None:
+                await set_presence(db_session, mine, data.presence, now)
+        return back_to(MY_ACCOUNT, f"presence-{data.presence}")
+
     @post(f"{MY_ACCOUNT}/tokens", name="my-token-create", status_code=200)
     async def create_token(
         self,
@@ -162,6 +185,7 @@ class AdminPages(Controller):
             issued=issued,
             errors={str(e.get("field")) for e in errors or ()},
             form=form or AccountForm(role="agent"),
+            max_capacity=MAX_CAPACITY,
             roles=ROLES,
             accounts=await list_accounts(db_session),
         )
@@ -188,7 +212,16 @@ class AdminPages(Controller):
         """A new account with a one-time password, shown on this page once."""
         require_role(account, "admin")
         teams = tuple(t for t in data.teams.replace(",", " ").split() if t)
-        new = NewAccount(data.email, data.role, teams, data.region.strip() or None, account.locale)
+        capacity = int(data.capacity) if data.capacity.strip().isdigit() else 0
+        new = NewAccount(
+            data.email,
+            data.role,
+            teams,
+            data.region.strip() or None,
+            account.locale,
+            languages=parse_languages(data.languages),
+            capacity=capacity,
+        )
         password = secrets.token_urlsafe(16)
         try:
             async with db_session.begin():

@@ -43,6 +43,12 @@ def test_users_commands_add_list_and_disable(tmp_path: Path) -> None:
         "agent",
         "--team",
         "taipei",
+        "--language",
+        "zh-TW=native",
+        "--language",
+        "en=fluent",
+        "--capacity",
+        "8",
         "--password-stdin",
         stdin=PASSWORD + "\n",
         env=env,
@@ -66,6 +72,8 @@ def test_users_commands_add_list_and_disable(tmp_path: Path) -> None:
         "x@example.com",
         "--team",
         "nowhere",
+        "--language",
+        "ja=superb",
         "--password-stdin",
         stdin="short\n",
         env=env,
@@ -73,14 +81,13 @@ def test_users_commands_add_list_and_disable(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert "password: must be at least 12 characters" in bad.stderr
     assert "teams: no team nowhere" in bad.stderr
+    assert "languages: ja=superb" in bad.stderr
 
     listed = meridian("users", "list", env=env).stdout.splitlines()
-    assert "mei@example.com\tagent\ttaipei\t-\tactive" in listed
+    mei = "mei@example.com\tagent\ttaipei\t-\t{}\tzh-TW=native,en=fluent\t8\tavailable"
+    assert mei.format("active") in listed
     assert meridian("users", "disable", "mei@example.com", env=env).returncode == 0
-    assert (
-        "mei@example.com\tagent\ttaipei\t-\tdisabled"
-        in meridian("users", "list", env=env).stdout.splitlines()
-    )
+    assert mei.format("disabled") in meridian("users", "list", env=env).stdout.splitlines()
 
 
 async def test_passwords_are_stored_as_argon2_hashes(

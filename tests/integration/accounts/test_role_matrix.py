@@ -107,6 +107,7 @@ PAGES: list[tuple[str, str, set[str], dict[str, str] | None]] = [
     ),
     ("GET", "/team/account", SIGNED_IN, None),
     ("POST", "/team/account/language", SIGNED_IN, {"locale": "de"}),
+    ("POST", "/team/account/presence", SIGNED_IN, {"presence": "away"}),
     ("POST", "/team/account/tokens", SIGNED_IN, {"name": "matrix"}),
     ("POST", "/team/account/tokens/{token_id:int}/revoke", SIGNED_IN, None),
     ("GET", "/admin/accounts", {"admin"}, None),

@@ -92,9 +92,15 @@ async def queue(redis_url: str) -> AsyncIterator[ArqConnection]:
 
 @pytest.fixture
 def worker_settings(app: Litestar) -> Settings:
-    """The app's settings (same secret key for links) with a public URL and webhook secret."""
+    """The app's settings (same secret key for links) with a public URL and webhook secret; the
+    test receivers listen on loopback, so plain http there is allowed (the development flag)."""
     settings: Settings = app.state.settings
-    return dataclasses.replace(settings, public_base_url=PUBLIC_URL, webhook_secret=WEBHOOK_SECRET)
+    return dataclasses.replace(
+        settings,
+        public_base_url=PUBLIC_URL,
+        webhook_secret=WEBHOOK_SECRET,
+        dev_http_webhooks=True,
+    )
 
 
 def make_ctx(
@@ -321,6 +327,33 @@ async def test_team_webhook_gets_one_signed_post_per_new_case(
     assert run is not None
     assert run.result["delivered"] == "webhook"
     assert run.result["status"] == 200
+
+
+async def test_a_webhook_to_a_loopback_address_is_refused_at_send_time(
+    client: Client,
+    sessions: Sessions,
+    clock: Clock,
+    redis_url: str,
+    queue: ArqConnection,
+    worker_settings: Settings,
+    receiver: tuple[Script, str],
+) -> None:
+    # A URL stored before the rules (or behind their back) is checked again before sending.
+    script, url = receiver
+    clock.now = TUESDAY_0900
+    filed = await file(client, "The app crashes every time I open the settings page.")
+    await set_webhook(sessions, filed["team"], url)
+    await drain(sessions, queue, now=clock.now)
+    production = dataclasses.replace(worker_settings, dev_http_webhooks=False)
+
+    worker = await run_worker(redis_url, make_ctx(sessions, queue, production, None))
+
+    assert (worker.jobs_complete, worker.jobs_failed, worker.jobs_retried) == (2, 0, 0)
+    assert script.received == []
+    notice = await outbox_row(sessions, "notify_team")
+    async with sessions() as session:
+        run = await session.get(TaskRun, f"notify_team:{notice.id}")
+    assert run is not None and run.result["delivered"] == "refused"
 
 
 async def test_failing_webhook_is_retried_and_not_recorded(

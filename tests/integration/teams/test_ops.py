@@ -164,6 +164,15 @@ def with_changes(**changes: Any) -> dict[str, Any]:
         (with_changes(key="porto"), ["key"], "porto"),
         (with_changes(colour="teal"), ["colour"], "colour"),
         (with_changes(timezone=None), ["timezone"], ""),
+        (with_changes(webhook_url="file:///etc/passwd"), ["lisbon.webhook_url"], "https"),
+        (with_changes(webhook_url="https://127.0.0.1/"), ["lisbon.webhook_url"], "loopback"),
+        (with_changes(webhook_url="https://[::1]/"), ["lisbon.webhook_url"], "loopback"),
+        (
+            with_changes(webhook_url="https://169.254.169.254/latest/"),
+            ["lisbon.webhook_url"],
+            "link-local",
+        ),
+        (with_changes(webhook_url="http://127.0.0.1:9/"), ["lisbon.webhook_url"], "https"),
     ],
 )
 async def test_put_team_is_validated(
