@@ -20,7 +20,10 @@ from service.http.browser_sessions import STORE, csrf_config, session_config, se
 from service.http.clean_input import check_input
 from service.http.dependencies import DEPENDENCIES
 from service.http.health import health
+from service.http.no_store import no_store
 from service.http.problems import EXCEPTION_HANDLERS
+from service.http.rate_limits import STORE as RATE_STORE
+from service.http.rate_limits import rate_limit_config, rate_limit_store
 from service.i18n.controllers import stats as locale_stats
 from service.inbound.controllers import receive_inbound_email
 from service.outbox.arq_connection import ArqConnection
@@ -101,13 +104,17 @@ def create_app(
             swagger_assets(),
         ],
         template_config=template_config(),
-        stores={STORE: session_store(settings)},
-        middleware=[session_config(settings).middleware],
+        stores={STORE: session_store(settings), RATE_STORE: rate_limit_store(settings)},
+        middleware=[
+            session_config(settings).middleware,
+            *([limits.middleware] if (limits := rate_limit_config(settings)) else []),
+        ],
         csrf_config=csrf,
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock}),
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_input,
+        after_request=no_store,
         dependencies=DEPENDENCIES,
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,  # service.common.logs configures logging once per process

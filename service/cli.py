@@ -391,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything this process creates under var/ (database, Redis data, keys, mail) is its own.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

@@ -14,6 +14,8 @@ from routing.lifecycle import REOPEN_WINDOW
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VAR_DIR = Path(os.environ.get("MERIDIAN_VAR_DIR", PROJECT_ROOT / "var"))
 SECRET_KEY_FILE = "secret-key.txt"
+DEFAULT_INTAKE_RATE_LIMIT = "30/minute"
+DEFAULT_ACKNOWLEDGEMENTS_PER_HOUR = 5
 WEBHOOK_SECRET_FILE = "webhook-secret.txt"
 
 
@@ -79,6 +81,19 @@ class Settings:
     """HMAC-SHA256 key of the X-Meridian-Signature header on team webhooks."""
     mail_dir: Path = VAR_DIR / "mail"
     """Where e-mail is written as .eml files when no SMTP server is configured."""
+    intake_rate_limit: str = "0"
+    """Complaints, survey answers and messages one client may submit, e.g. "30/minute"; "0"
+    turns the limit off. The environment's default (from_env) is DEFAULT_INTAKE_RATE_LIMIT."""
+    trusted_proxies: frozenset[str] = frozenset()
+    """Addresses of reverse proxies whose X-Forwarded-For names the real client."""
+    acknowledgements_per_hour: int = 0
+    """Acknowledgement e-mails to one address per hour (later complaints are filed, unmailed);
+    0: no cap. The environment's default (from_env) is DEFAULT_ACKNOWLEDGEMENTS_PER_HOUR."""
+
+    @property
+    def acknowledgement_cap(self) -> int | None:
+        return self.acknowledgements_per_hour or None
+
     dev_http_webhooks: bool = False
     """Development only: team webhooks may use plain http:// to a loopback address."""
     tier_claim_secret: str | None = None
@@ -110,6 +125,13 @@ class Settings:
             mail_dir=Path(env.get("MERIDIAN_MAIL_DIR") or VAR_DIR / "mail"),
             tier_claim_secret=env.get("MERIDIAN_TIER_CLAIM_SECRET") or None,
             dev_http_webhooks=env.get("MERIDIAN_DEV_HTTP_WEBHOOKS") == "1",
+            intake_rate_limit=env.get("MERIDIAN_INTAKE_RATE_LIMIT", DEFAULT_INTAKE_RATE_LIMIT),
+            trusted_proxies=frozenset(
+                p.strip() for p in env.get("MERIDIAN_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            acknowledgements_per_hour=int(
+                env.get("MERIDIAN_ACK_EMAILS_PER_HOUR") or DEFAULT_ACKNOWLEDGEMENTS_PER_HOUR
+            ),
             reopen_window_days=float(env.get("MERIDIAN_REOPEN_WINDOW_DAYS") or REOPEN_WINDOW.days),
         )
 

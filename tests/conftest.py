@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from service.common.logs import LOG_FORMAT, configure_logging
 from service.outbox.embedded_redis import EmbeddedRedis
 from tests.support.throwaway_postgres import pg_binary, throwaway_postgres
 
@@ -76,3 +78,23 @@ def wait_until(
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+class _Collector(logging.Handler):
+    """Keeps every log line of the test run (formatted as the service formats them)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+RUN_LOGS = _Collector()
+"""Every log line this test run wrote in-process; tests/integration/zz_logs scans them."""
+configure_logging()  # as the service logs: its levels and filters, info lines included
+for _stderr in list(logging.getLogger().handlers):  # pytest shows what a failing test logged
+    logging.getLogger().removeHandler(_stderr)
+logging.getLogger().addHandler(RUN_LOGS)

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db.models import OutboxMessage, TaskRun
 
+PERSONAL_KEYS = frozenset({"lead", "to", "email"})
+"""Result fields kept in task_runs but never logged: they are people's addresses."""
 log = logging.getLogger("meridian.worker")
 Perform = Callable[[dict[str, Any], AsyncSession, OutboxMessage], Awaitable[dict[str, Any] | None]]
 
@@ -40,5 +42,6 @@ async def run_once(ctx: dict[str, Any], task: str, outbox_id: int, perform: Perf
             session.add(TaskRun(key=key, at=utcnow(), result=result))
     except IntegrityError:
         return "duplicate"
-    log.info(json.dumps({"event": task, "outbox_id": outbox_id, **result}, default=str))
+    loggable = {name: value for name, value in result.items() if name not in PERSONAL_KEYS}
+    log.info(json.dumps({"event": task, "outbox_id": outbox_id, **loggable}, default=str))
     return "missing" if result.get("missing") else "done"

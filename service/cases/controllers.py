@@ -79,7 +79,14 @@ class CaseController(Controller):
         accept_language: AcceptLanguage = None,
     ) -> IntakeResponse:
         tier = trusted_tier(data.tier_claim, data.contact.email, settings.tier_claim_secret, now)
-        filed = await file_case(sessions, data, accept_language=accept_language, now=now, tier=tier)
+        filed = await file_case(
+            sessions,
+            data,
+            accept_language=accept_language,
+            now=now,
+            tier=tier,
+            acknowledgements_per_hour=settings.acknowledgement_cap,
+        )
         nudge_outbox()
         return intake_response(filed, settings.public_base_url)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -87,12 +88,15 @@ async def file_case(
     accept_language: str | None,
     now: datetime,
     tier: Tier = "standard",
+    acknowledgements_per_hour: int | None = None,
     attempts: int = 5,
 ) -> Filed:
     """Validate, analyse, route and store a complaint in one transaction (with its outbox).
 
     `tier` is the tier from a trusted source (a signed claim); the request's own `tier` is only
-    kept as the claimed tier, for agents to see."""
+    kept as the claimed tier, for agents to see. Past `acknowledgements_per_hour` complaints
+    from one address in an hour, the case is still filed but not acknowledged by e-mail (no
+    mail bomb through our form)."""
     validate(request)
     text = request.text.strip()
     al_tags = accept_language_tags(accept_language)
@@ -159,6 +163,10 @@ async def file_case(
                 )
                 session.add(case)
                 await session.flush()
+                mail = acknowledgements_per_hour is None or (
+                    await _recent_complaints(session, case.contact_email, now)
+                    <= acknowledgements_per_hour
+                )
                 _record_intake(
                     session,
                     case,
@@ -166,6 +174,7 @@ async def file_case(
                     decision=decision,
                     escalate=clock.escalate_now,
                     now=now,
+                    acknowledge_by_email=mail,
                 )
                 await offer_case(session, case, now)
         except IntegrityError:
@@ -186,6 +195,14 @@ async def file_case(
     raise RuntimeError("unreachable")
 
 
+async def _recent_complaints(session: AsyncSession, email: str, now: datetime) -> int:
+    """Complaints from `email` in the last hour, the one being filed included."""
+    query = select(func.count()).where(
+        Case.contact_email == email, Case.created_at > now - timedelta(hours=1)
+    )
+    return int(await session.scalar(query) or 0)
+
+
 def _record_intake(
     session: AsyncSession,
     case: Case,
@@ -194,6 +211,7 @@ def _record_intake(
     decision: RoutingDecision,
     escalate: bool,
     now: datetime,
+    acknowledge_by_email: bool = True,
 ) -> None:
     """Audit events and outbox rows of a new case, in the intake transaction."""
 
@@ -203,7 +221,8 @@ def _record_intake(
     def outbox(task: str, **payload: Any) -> None:
         add_side_effect(session, task, now, case_id=case.id, **payload)
 
-    event("received", "customer", {"channel": case.channel}, visible=True)
+    received = {"channel": case.channel, "acknowledged_by_email": acknowledge_by_email}
+    event("received", "customer", received, visible=True)
     event(
         "detected",
         "meridian",
@@ -244,7 +263,8 @@ def _record_intake(
         },
         visible=case.team_key is not None,
     )
-    outbox("email_customer", kind="acknowledgement")
+    if acknowledge_by_email:
+        outbox("email_customer", kind="acknowledgement")
     if case.team_key:
         outbox("notify_team", team=case.team_key, event="new_case")
     if escalate:

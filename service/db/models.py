@@ -206,6 +206,8 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_cases_team_status_due", "team_key", "status", "first_response_due"),
+        # How many complaints one address filed lately (the acknowledgement cap).
+        Index("ix_cases_contact_recent", "contact_email", "created_at"),
         Index("ix_cases_status_fr_warn", "status", "first_response_warn_at"),
         # Handoff walks a team's open cases in id order; closed cases stay out of the index.
         Index(

@@ -23,6 +23,7 @@ from service.common.errors import (
     Unavailable,
     UnsupportedFormat,
 )
+from service.web.pages import refused_page
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://meridian.example/problems/"
@@ -122,7 +123,14 @@ def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
         429: "rate-limited",
     }.get(status, "http-error")
     title = kind.replace("-", " ").capitalize()
-    return _response(_body(request, status, kind, title, exc.detail or title), exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 429 and "Retry-After" not in headers and (reset := headers.get("RateLimit-Reset")):
+        headers["Retry-After"] = str(reset)
+    if status == 429 and not request.url.path.startswith("/api/"):  # a customer's form
+        page = refused_page(request, status, "rate_limited")
+        page.headers.update(headers)
+        return page
+    return _response(_body(request, status, kind, title, exc.detail or title), headers or None)
 
 
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -13,6 +13,8 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from service.http.no_store import ASSETS_CACHE
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TRANSLATIONS_KEY = "translations"
@@ -60,4 +62,6 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 def static_files() -> Router:
-    return create_static_files_router(path="/static", directories=[STATIC_DIR])
+    return create_static_files_router(
+        path="/static", directories=[STATIC_DIR], cache_control=ASSETS_CACHE
+    )

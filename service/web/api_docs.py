@@ -9,6 +9,8 @@ from litestar import Router
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 
+from service.http.no_store import ASSETS_CACHE
+
 ASSETS_PATH = "/api-docs/assets"
 
 
@@ -21,7 +23,10 @@ def _swagger_ui_static_dir() -> Path:
 
 def swagger_assets() -> Router:
     return create_static_files_router(
-        path=ASSETS_PATH, directories=[_swagger_ui_static_dir()], include_in_schema=False
+        path=ASSETS_PATH,
+        directories=[_swagger_ui_static_dir()],
+        include_in_schema=False,
+        cache_control=ASSETS_CACHE,
     )
 
 

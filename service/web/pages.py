@@ -294,6 +294,18 @@ def _not_found_page(request: Request[Any, Any, Any], locale: str) -> Template:
     )
 
 
+def refused_page(request: Request[Any, Any, Any], status: int, reason: str) -> Template:
+    """A customer page refusing a submission (e.g. rate_limited), in the visitor's language."""
+    locale = page_locale(request.query_params.get("lang"), request.headers.get("accept-language"))
+    return render_page(
+        request,
+        "refused.html",
+        locale,
+        status,
+        message=messages.error_text(locale, reason),
+    )
+
+
 @dataclass(frozen=True)
 class StatusPageAsk:
     """What a request for a status page names: the case, the token, the wanted language."""
@@ -369,6 +381,7 @@ def _stored_survey(case: Case) -> SurveyForm:
 PAGE_HEADERS = (
     ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="same-origin"),
 )
 """Sent with every HTML page."""
 PRIVATE_PAGE_HEADERS = (*PAGE_HEADERS, ResponseHeader(name="Cache-Control", value="no-store"))
@@ -381,7 +394,10 @@ class CustomerPages(Controller):
     path = "/"
     include_in_schema = False
     # The status page address carries the access token: never send it to other sites.
-    response_headers = (*PAGE_HEADERS, ResponseHeader(name="Referrer-Policy", value="no-referrer"))
+    response_headers = (
+        *(header for header in PAGE_HEADERS if header.name != "Referrer-Policy"),
+        ResponseHeader(name="Referrer-Policy", value="no-referrer"),
+    )
 
     @get("/", name="complaint-form")
     async def complaint_form(
@@ -397,6 +413,7 @@ class CustomerPages(Controller):
         data: Annotated[ComplaintForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         accept_language: AcceptLanguage,
         sessions: SessionFactory,
+        settings: AppSettings,
         now: Now,
         nudge_outbox: NudgeOutbox,
     ) -> Template | Redirect:
@@ -416,7 +433,13 @@ class CustomerPages(Controller):
             channel="web",
         )
         try:
-            filed = await file_case(sessions, complaint, accept_language=accept_language, now=now)
+            filed = await file_case(
+                sessions,
+                complaint,
+                accept_language=accept_language,
+                now=now,
+                acknowledgements_per_hour=settings.acknowledgement_cap,
+            )
         except InvalidInput as invalid:
             form = ComplaintForm(**{**vars(data), "lang": locale})
             errors = field_errors(locale, invalid.errors or [])

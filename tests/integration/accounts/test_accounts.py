@@ -31,6 +31,8 @@ def test_users_commands_add_list_and_disable(tmp_path: Path) -> None:
     seeded = meridian("seed", env=env)
     first = tmp_path / "var" / "first-accounts.txt"
     assert first.stat().st_mode & 0o777 == 0o600
+    # The database the commands created holds personal data: only its owner may read it.
+    assert (tmp_path / "m.db").stat().st_mode & 0o077 == 0
     passwords = [line.split()[-1] for line in first.read_text().splitlines()]
     assert len(passwords) == 10 and not any(p in seeded.stdout for p in passwords)
     assert "first accounts created" in seeded.stdout

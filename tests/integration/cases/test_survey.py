@@ -53,6 +53,7 @@ async def stored(sessions: async_sessionmaker[AsyncSession], reference: str) -> 
 async def survey_events(sessions: async_sessionmaker[AsyncSession], case: Case) -> list[Any]:
     async with sessions() as session:
         query = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "survey")
+        query = query.order_by(CaseEvent.id)  # unordered, PostgreSQL may return any order
         return [event.data for event in (await session.scalars(query)).all()]
 
 
