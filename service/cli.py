@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
-import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from service.accounts.services import (
 from service.accounts.tokens import create_token, list_tokens, revoke_token
 from service.common.errors import DomainError
 from service.common.logs import configure_logging, logging_config
+from service.common.supervisor import Child, Supervisor
 from service.db.engine import create_engine, session_factory
 from service.db.migrate import upgrade
 from service.i18n.translator_stats import locale_stats, render_table
@@ -43,6 +45,9 @@ from service.teams.directory import TeamChanges, export_teams, team_count, upser
 
 T = TypeVar("T")
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
+SUPERVISE_EVERY = 1.0
+"""Seconds between two looks at `meridian run`'s children."""
+log = logging.getLogger("meridian.run")
 
 
 def _read_teams(path: str) -> list[TeamSpec]:
@@ -265,14 +270,26 @@ def cmd_api(_: argparse.Namespace) -> int:
 
 
 def cmd_worker(_: argparse.Namespace) -> int:
-    """One arq worker with Meridian's logging; run as many as you need."""
+    """One arq worker with Meridian's logging; run as many as you need. When Redis goes away
+    the worker waits for it (longer each time, up to a minute) and starts again."""
     from arq.worker import run_worker
+    from redis.exceptions import RedisError
 
     from workers.settings import WorkerSettings
 
     configure_logging()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
-    return 0
+    pause = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            run_worker(WorkerSettings)  # type: ignore[arg-type]
+            return 0  # stopped by a signal
+        except (RedisError, OSError) as lost:
+            if time.monotonic() - started > 60:
+                pause = 1.0  # it ran a while: start again soon
+            log.warning("worker lost Redis (%s); starting again in %.0f s", lost, pause)
+            time.sleep(pause)
+            pause = min(60.0, pause * 2)
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:
@@ -284,6 +301,7 @@ def cmd_run(_: argparse.Namespace) -> int:
     """API and worker together, with an embedded Redis when REDIS_URL is unset; Ctrl-C stops all."""
     from service.outbox.embedded_redis import EmbeddedRedis
 
+    configure_logging()
     # Secrets made now, before the API and the worker start, so both read the same ones.
     settings = Settings.from_env().with_local_secrets()
     cmd_db_upgrade(argparse.Namespace())
@@ -297,32 +315,27 @@ def cmd_run(_: argparse.Namespace) -> int:
         embedded = EmbeddedRedis(VAR_DIR / "redis").start()
         env["REDIS_URL"] = embedded.url
         print(f"embedded Redis-protocol server on {embedded.url}")
-    children = [
-        subprocess.Popen([sys.executable, "-m", "service.cli", "api"], env=env),
-        subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], env=env),
-    ]
+    supervisor = Supervisor(
+        [
+            Child("api", [sys.executable, "-m", "service.cli", "api"]),
+            Child("worker", [sys.executable, "-m", "service.cli", "worker"]),
+        ],
+        env=env,
+    )
+    supervisor.start()
     print(f"Meridian on http://{settings.host}:{settings.port}  (API docs: /schema)")
     print(
         f"ops key (X-Ops-Key): stored in {VAR_DIR / 'ops-key.txt'} unless MERIDIAN_OPS_KEY is set"
     )
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
+        while True:  # a child that dies is started again (see service/common/supervisor.py)
+            supervisor.step()
+            time.sleep(SUPERVISE_EVERY)
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        supervisor.stop()
         if embedded:
             embedded.stop()
     return 0

@@ -6,7 +6,7 @@ import os
 from datetime import UTC
 from typing import Any, ClassVar
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 from arq.cron import CronJob
 
@@ -24,8 +24,23 @@ from workers.upkeep import drain_outbox, watch_sla
 REDIS_URL = redis_url_from_env()
 
 
+# Each task's timeout is sized to the task, so that the jobs of a killed worker come back
+# (arq retries a job whose worker vanished once its timeout has passed) in seconds, not minutes.
+TIMEOUTS = {
+    "notify_team": 30,  # one webhook POST: 2 attempts of at most 10 s
+    "escalate": 30,
+    "email_customer": 45,  # SMTP with a 10 s timeout, or a file
+    "handoff_team": 240,  # batches of 5,000 cases
+    "drain_outbox": 60,
+    "schedule_handoffs": 30,
+    "sweep_handoffs": 240,
+    "watch_sla": 120,
+}
+
+
 def every_minute(task: Any) -> CronJob:
-    return cron(task, second=5, run_at_startup=True, unique=True, timeout=300)
+    timeout = TIMEOUTS[task.__name__]
+    return cron(task, second=5, run_at_startup=True, unique=True, timeout=timeout)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -45,9 +60,18 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [notify_team, escalate, email_customer, handoff_team]
+    functions: ClassVar[list[Any]] = [
+        func(task, timeout=TIMEOUTS[task.__name__])
+        for task in (notify_team, escalate, email_customer, handoff_team)
+    ]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(drain_outbox, second={0, 15, 30, 45}, run_at_startup=True, unique=True, timeout=60),
+        cron(
+            drain_outbox,
+            second={0, 15, 30, 45},
+            run_at_startup=True,
+            unique=True,
+            timeout=TIMEOUTS["drain_outbox"],
+        ),
         every_minute(schedule_handoffs),
         every_minute(sweep_handoffs),
         every_minute(watch_sla),
@@ -56,7 +80,7 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings: RedisSettings = RedisSettings.from_dsn(REDIS_URL)
     health_check_interval = WORKER_HEALTH_INTERVAL
-    job_timeout = 300
+    job_timeout = max(TIMEOUTS.values())
     max_tries = 8
     keep_result = 3600
     timezone = UTC
