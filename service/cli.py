@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from service.accounts.services import (
     set_password,
 )
 from service.accounts.tokens import create_token, list_tokens, revoke_token
+from service.cases.privacy import cases_of, erase_case, export_case
 from service.common.errors import DomainError
 from service.common.logs import configure_logging, logging_config
 from service.common.supervisor import Child, Supervisor
@@ -246,6 +247,25 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy(args: argparse.Namespace) -> int:
+    """An administrator acts on a person's request: their cases as JSON, or erased."""
+
+    async def export(session: AsyncSession) -> list[dict[str, Any]]:
+        return [await export_case(session, case) for case in await cases_of(session, args.email)]
+
+    async def erase(session: AsyncSession) -> list[str]:
+        now = datetime.now(UTC)
+        cases = await cases_of(session, args.email)
+        return [c.reference for c in cases if await erase_case(session, c, now, actor="admin")]
+
+    if args.action == "export":
+        print(json.dumps(_in_transaction(export), ensure_ascii=False, indent=2))
+        return 0
+    erased = _in_transaction(erase)
+    print(f"erased the personal data of {len(erased)} case(s): {', '.join(erased) or '-'}")
+    return 0
+
+
 def cmd_mail(args: argparse.Namespace) -> int:
     """The newest e-mails written to the mail folder (no SMTP server configured)."""
     folder = Settings.from_env().mail_dir
@@ -396,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_argument("target", help="an account's e-mail (create, list) or a token id (revoke)")
     tokens.add_argument("--name", default="api", help="what the token is for (create)")
     tokens.set_defaults(func=cmd_tokens)
+    privacy = sub.add_parser("privacy", help="a person's data: export it as JSON, or erase it")
+    privacy.add_argument("action", choices=["export", "erase"])
+    privacy.add_argument("email", help="the contact e-mail address the cases were filed with")
+    privacy.set_defaults(func=cmd_privacy)
     mail = sub.add_parser("mail", help="e-mail written to files when no SMTP server is set")
     mail.add_argument("action", choices=["list"])
     mail.add_argument("--limit", type=int, default=20, help="how many, newest first (default 20)")

@@ -94,6 +94,8 @@ class Settings:
     def acknowledgement_cap(self) -> int | None:
         return self.acknowledgements_per_hour or None
 
+    retention_days: int = 365
+    """Personal data of cases resolved or closed longer ago than this is erased (a daily job)."""
     dev_http_webhooks: bool = False
     """Development only: team webhooks may use plain http:// to a loopback address."""
     tier_claim_secret: str | None = None
@@ -125,6 +127,7 @@ class Settings:
             mail_dir=Path(env.get("MERIDIAN_MAIL_DIR") or VAR_DIR / "mail"),
             tier_claim_secret=env.get("MERIDIAN_TIER_CLAIM_SECRET") or None,
             dev_http_webhooks=env.get("MERIDIAN_DEV_HTTP_WEBHOOKS") == "1",
+            retention_days=int(env.get("MERIDIAN_RETENTION_DAYS") or 365),
             intake_rate_limit=env.get("MERIDIAN_INTAKE_RATE_LIMIT", DEFAULT_INTAKE_RATE_LIMIT),
             trusted_proxies=frozenset(
                 p.strip() for p in env.get("MERIDIAN_TRUSTED_PROXIES", "").split(",") if p.strip()

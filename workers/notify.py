@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import asdict
+from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -102,6 +103,7 @@ async def email_customer(ctx: dict[str, Any], outbox_id: int) -> str:
             message.payload,
             base_url=settings.public_base_url,
             secret_key=settings.secret_key,
+            now=datetime.now(UTC),
         )
         if email is None:
             return {"kind": kind, "reference": case.reference, "sent": "skipped"}

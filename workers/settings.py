@@ -18,7 +18,7 @@ from service.outbox.arq_connection import WORKER_HEALTH_INTERVAL, ArqConnection
 from service.settings import Settings, redis_url_from_env
 from workers.handoff import handoff_team, schedule_handoffs, sweep_handoffs
 from workers.notify import email_customer, escalate, notify_team
-from workers.upkeep import drain_outbox, watch_sla
+from workers.upkeep import apply_retention, drain_outbox, watch_sla
 
 # arq reads the connection from the class itself, so only REDIS_URL is read on import.
 REDIS_URL = redis_url_from_env()
@@ -35,6 +35,7 @@ TIMEOUTS = {
     "schedule_handoffs": 30,
     "sweep_handoffs": 240,
     "watch_sla": 120,
+    "apply_retention": 600,
 }
 
 
@@ -75,6 +76,7 @@ class WorkerSettings:
         every_minute(schedule_handoffs),
         every_minute(sweep_handoffs),
         every_minute(watch_sla),
+        cron(apply_retention, hour=3, minute=17, unique=True, timeout=TIMEOUTS["apply_retention"]),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -1,9 +1,11 @@
-"""Every-minute upkeep: SLA warnings and escalations, and the outbox safety-net drain."""
+"""Upkeep: SLA warnings and escalations and the outbox safety-net drain (every minute), and
+the retention of personal data (daily)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from service.cases.privacy import apply_retention as erase_expired
 from service.cases.sla_watch import watch
 from service.outbox.store import drain
 from workers.once import utcnow
@@ -18,3 +20,9 @@ async def watch_sla(ctx: dict[str, Any]) -> int:
 async def drain_outbox(ctx: dict[str, Any]) -> int:
     """Safety net: whatever an API process could not hand over is drained here."""
     return await drain(ctx["sessions"], ctx["arq"], now=utcnow())
+
+
+async def apply_retention(ctx: dict[str, Any]) -> int:
+    """Erase the personal data of cases resolved more than `retention_days` ago."""
+    settings = ctx["settings"]
+    return await erase_expired(ctx["sessions"], utcnow(), settings.retention_days)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,10 +32,37 @@ def token_matches(token: str | None, token_hash: str) -> bool:
     return token is not None and hmac.compare_digest(hash_secret(token), token_hash)
 
 
-def link_token(reference: str, secret_key: str) -> str:
-    """The token of links e-mailed to the customer (the issued access token is only hashed)."""
-    digest = hmac.new(secret_key.encode(), f"case-link:{reference}".encode(), hashlib.sha256)
-    return "L" + digest.hexdigest()[:40]
+LINK_LIFETIME = timedelta(days=60)
+"""How long a status link e-mailed to the customer works."""
+
+
+def _link_signature(reference: str, generation: int, expires: int, secret_key: str) -> str:
+    message = f"case-link:{reference.upper()}:{generation}:{expires}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def link_token(case: Case, secret_key: str, now: datetime) -> str:
+    """The token of the status links e-mailed to the customer: signed, valid for
+    LINK_LIFETIME, and void once the case's links are revoked (the issued access token is only
+    stored hashed, so e-mails cannot carry it)."""
+    expires = int((now + LINK_LIFETIME).timestamp())
+    signature = _link_signature(case.reference, case.link_generation, expires, secret_key)
+    return f"L{expires}_{signature}"  # no "." a mail client could take for a sentence's end
+
+
+def _link_valid(token: str, case: Case, secret_key: str, now: datetime) -> bool:
+    stamp, _, signature = token[1:].partition("_")
+    if not token.startswith("L") or not stamp.isdigit() or int(stamp) <= now.timestamp():
+        return False
+    expected = _link_signature(case.reference, case.link_generation, int(stamp), secret_key)
+    return hmac.compare_digest(signature, expected)
+
+
+def revoke_links(case: Case) -> None:
+    """Every link and the access token the customer holds stop working; the next e-mail to
+    them carries a fresh link."""
+    case.link_generation += 1
+    case.access_token_hash = hash_secret(new_access_token())  # a token nobody is given
 
 
 def reply_token(reference: str, secret_key: str) -> str:
@@ -52,12 +80,11 @@ def reply_token_matches(reference: str, token: str, secret_key: str) -> bool:
     return hmac.compare_digest(token.lower(), reply_token(reference, secret_key))
 
 
-def may_view(token: str | None, *, reference: str, token_hash: str, secret_key: str) -> bool:
-    """The customer's access token, or a link token from one of our e-mails."""
+def may_view(token: str | None, case: Case, *, secret_key: str, now: datetime) -> bool:
+    """The customer's access token, or a live link token from one of our e-mails."""
     if token is None:
         return False
-    link = link_token(reference, secret_key)
-    return hmac.compare_digest(token, link) or token_matches(token, token_hash)
+    return _link_valid(token, case, secret_key, now) or token_matches(token, case.access_token_hash)
 
 
 def not_found(reference: str) -> NotFound:
@@ -79,14 +106,13 @@ async def case_for_customer(
     token: str | None,
     *,
     secret_key: str,
+    now: datetime,
     for_update: bool = False,
 ) -> Case:
-    """The case, if `token` is its access token or a link token; else the same 404 as for an
-    unknown reference, so a reference cannot be probed."""
+    """The case, if `token` is its access token or a live link token; else the same 404 as for
+    an unknown reference, so a reference cannot be probed."""
     case = await find_case(session, reference, for_update=for_update)
-    if case is None or not may_view(
-        token, reference=case.reference, token_hash=case.access_token_hash, secret_key=secret_key
-    ):
+    if case is None or not may_view(token, case, secret_key=secret_key, now=now):
         raise not_found(reference)
     return case
 

@@ -20,7 +20,7 @@ from routing.lifecycle import (
 )
 from routing.sla import feedback_due
 from service.accounts.services import team_members
-from service.cases.access import case_for_team
+from service.cases.access import case_for_team, revoke_links
 from service.cases.records import record_event
 from service.cases.schemas import (
     CaseChanged,
@@ -258,6 +258,16 @@ async def add_note(
     """An internal note: in the case's history for the teams, never shown to the customer."""
     case.updated_at = now
     record_event(session, case, "note", agent, now, text=text)
+
+
+async def revoke_customer_links(
+    session: AsyncSession, case: Case, now: datetime, *, agent: str
+) -> None:
+    """The status links e-mailed so far and the access token stop working (a link forwarded
+    to the wrong person); the next e-mail to the customer carries a fresh link."""
+    revoke_links(case)
+    case.updated_at = now
+    record_event(session, case, "links_revoked", agent, now)
 
 
 async def reopen(session: AsyncSession, case: Case, now: datetime, *, agent: str) -> None:

@@ -14,6 +14,7 @@ from service.cases import casework, language_override, queues
 from service.cases.access import case_for_customer, case_for_team
 from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case, intake_response
+from service.cases.privacy import erase_case, export_case
 from service.cases.schemas import (
     AssignRequest,
     CaseChanged,
@@ -21,6 +22,7 @@ from service.cases.schemas import (
     CaseStatus,
     ClaimRequest,
     CustomerMessage,
+    Erased,
     IntakeRequest,
     IntakeResponse,
     LanguageRequest,
@@ -101,7 +103,11 @@ class CaseController(Controller):
         token: TokenQuery = None,
     ) -> CaseStatus:
         case = await case_for_customer(
-            db_session, reference, customer_token(request, token), secret_key=settings.secret_key
+            db_session,
+            reference,
+            customer_token(request, token),
+            secret_key=settings.secret_key,
+            now=now,
         )
         return await casework.customer_view(db_session, case, now, settings.reopen_window)
 
@@ -130,6 +136,7 @@ class CaseController(Controller):
                 reference,
                 customer_token(request, token),
                 secret_key=settings.secret_key,
+                now=now,
                 for_update=True,
             )
             await add_customer_message(
@@ -137,6 +144,57 @@ class CaseController(Controller):
             )
         nudge_outbox()
         return await casework.customer_view(db_session, case, now, settings.reopen_window)
+
+    @get(
+        "/{reference:str}/export",
+        operation_id="exportCustomerData",
+        summary="Everything the case holds about the customer, as JSON (with the case's token)",
+    )
+    async def export(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        db_session: DbSession,
+        settings: AppSettings,
+        now: Now,
+        token: TokenQuery = None,
+    ) -> dict[str, Any]:
+        case = await case_for_customer(
+            db_session,
+            reference,
+            customer_token(request, token),
+            secret_key=settings.secret_key,
+            now=now,
+        )
+        return await export_case(db_session, case)
+
+    @post(
+        "/{reference:str}/erase",
+        status_code=HTTP_200_OK,
+        operation_id="eraseCustomerData",
+        summary="Erase the customer's personal data from the case (with the case's token)",
+    )
+    async def erase(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        db_session: DbSession,
+        settings: AppSettings,
+        now: Now,
+        token: TokenQuery = None,
+    ) -> Erased:
+        """The case's statistics stay; its contact, texts and links are gone for good."""
+        async with db_session.begin():
+            case = await case_for_customer(
+                db_session,
+                reference,
+                customer_token(request, token),
+                secret_key=settings.secret_key,
+                now=now,
+                for_update=True,
+            )
+            await erase_case(db_session, case, now, actor="customer")
+        return Erased(reference=case.reference, erased=True)
 
     @post(
         "/{reference:str}/survey",
@@ -291,6 +349,19 @@ class CaseController(Controller):
         self, reference: FromPath[str], data: JSONBody[TransferRequest], work: Work
     ) -> CaseChanged:
         action = partial(casework.transfer, agent=work.actor(data.agent), team=data.team)
+        return await work.apply(reference, action)
+
+    @post(
+        "/{reference:str}/revoke-links",
+        status_code=HTTP_200_OK,
+        guards=[require_json, authenticated],
+        operation_id="revokeCustomerLinks",
+        summary="Make the customer's status links and access token stop working",
+    )
+    async def revoke_links(
+        self, reference: FromPath[str], data: JSONBody[ClaimRequest], work: Work
+    ) -> CaseChanged:
+        action = partial(casework.revoke_customer_links, agent=work.actor(data.agent))
         return await work.apply(reference, action)
 
     @post(

@@ -68,6 +68,11 @@ class TimelineEntry(msgspec.Struct):
     body: str | None = None
 
 
+class Erased(msgspec.Struct):
+    reference: str
+    erased: bool
+
+
 class CustomerMessage(msgspec.Struct, forbid_unknown_fields=True):
     text: str
 

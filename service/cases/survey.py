@@ -50,7 +50,7 @@ async def answer_survey(
     comment = (answer.comment or "").strip() or None
     async with sessions() as session, session.begin():
         case = await case_for_customer(
-            session, reference, token, secret_key=secret_key, for_update=True
+            session, reference, token, secret_key=secret_key, now=now, for_update=True
         )
         if not accepts_survey(case):
             raise Conflict(

@@ -143,6 +143,8 @@ class Case(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     access_token_hash: Mapped[str] = mapped_column(String(64))
+    link_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Raised when the customer's links are revoked: links signed for an older one stop working."""
     contact_email: Mapped[str] = mapped_column(String(320))
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_phone: Mapped[str | None] = mapped_column(String(40))

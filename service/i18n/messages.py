@@ -158,6 +158,7 @@ def activity_label(locale: str, kind: str) -> str:
         "sla_breached": t.pgettext("activity", "SLA deadline missed: escalated"),
         "survey": t.pgettext("activity", "Survey answered"),
         "note": t.pgettext("activity", "Internal note"),
+        "links_revoked": t.pgettext("activity", "The customer's links revoked"),
     }
     return labels.get(kind, kind)
 

@@ -17,6 +17,10 @@ from email.utils import parseaddr
 from html.parser import HTMLParser
 
 MAX_MESSAGE_BYTES = 1024 * 1024
+MAX_HEADERS = 300
+MAX_PARTS = 100
+MAX_NESTING = 8
+_BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^";\s]+)', re.IGNORECASE)
 
 # Case references use Crockford's base32 without I, L, O, U (see service.cases.access).
 REFERENCE_PATTERN = re.compile(
@@ -62,10 +66,31 @@ def find_reference(text: str) -> str | None:
     return f"MRD-{match.group(1).upper()}" if match else None
 
 
+def check_shape(raw: bytes) -> None:
+    """Refuse, before the (costly) full parse, a message with too many headers, MIME parts or
+    levels of nesting: the stdlib spends seconds of CPU on 20,000 parts."""
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    headers = sum(1 for line in head.splitlines() if line and not line[:1].isspace())
+    if headers > MAX_HEADERS:
+        raise InvalidEmail(f"message has {headers} header fields; the limit is {MAX_HEADERS}")
+    boundaries = set(_BOUNDARY.findall(raw))
+    if len(boundaries) > MAX_NESTING:
+        raise InvalidEmail(
+            f"message nests {len(boundaries)} multiparts; the limit is {MAX_NESTING}"
+        )
+    parts = sum(  # delimiter lines, without the closing ones (--boundary--)
+        raw.count(b"\n--" + boundary) - raw.count(b"\n--" + boundary + b"--")
+        for boundary in boundaries
+    )
+    if parts > MAX_PARTS:
+        raise InvalidEmail(f"message has {parts} MIME parts; the limit is {MAX_PARTS}")
+
+
 def parse_inbound(raw: bytes) -> InboundEmail:
     """Parse one raw message; raises InvalidEmail (and nothing else) when it cannot be used."""
     if len(raw) > MAX_MESSAGE_BYTES:
         raise InvalidEmail(f"message is {len(raw)} bytes; the limit is {MAX_MESSAGE_BYTES}")
+    check_shape(raw)
     headers, body = _read_structure(raw)
     sender_email, sender_name = _sender(headers, body.charset if body else None)
     if body is None:

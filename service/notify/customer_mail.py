@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,8 +13,9 @@ from service.db.models import Case, CaseEvent, Reply, Team
 from service.i18n import messages
 
 
-def status_url(case: Case, base_url: str, secret_key: str) -> str:
-    return f"{base_url}/cases/{case.reference}?token={link_token(case.reference, secret_key)}"
+def status_url(case: Case, base_url: str, secret_key: str, now: datetime) -> str:
+    """The customer's status page, with a link token valid for LINK_LIFETIME from `now`."""
+    return f"{base_url}/cases/{case.reference}?token={link_token(case, secret_key, now)}"
 
 
 async def render(
@@ -23,9 +26,11 @@ async def render(
     *,
     base_url: str,
     secret_key: str,
+    now: datetime,
 ) -> messages.Email | None:
-    """The e-mail of `kind` for `case`; None when there is nothing to send any more."""
-    url = status_url(case, base_url, secret_key)
+    """The e-mail of `kind` for `case`, rendered at `now`; None when there is nothing to send
+    any more."""
+    url = status_url(case, base_url, secret_key, now)
     team = await session.get(Team, case.team_key) if case.team_key else None
     locale = case.reply_locale
     team_name = public_name(team.name, team.public_names or {}, locale) if team else ""

@@ -7,8 +7,7 @@ import secrets
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar import Request, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -28,16 +27,14 @@ from service.common.errors import Conflict, InvalidInput, NotFound
 from service.db.models import Account
 from service.http.dependencies import DbSession, Now
 from service.i18n.negotiation import SUPPORTED
-from service.web.pages import PRIVATE_PAGE_HEADERS, language_choices
+from service.web.pages import language_choices
 from service.web.workspace import (
     Form,
     SignedIn,
-    SignInRequired,
+    WorkspaceController,
     back_to,
-    provide_account,
     render_workspace,
     require_role,
-    to_sign_in,
 )
 
 MY_ACCOUNT = "/team/account"
@@ -67,10 +64,8 @@ class AccountForm(msgspec.Struct):
     capacity: str = "5"
 
 
-class MyAccountPages(Controller):
-    dependencies = {"account": Provide(provide_account)}  # noqa: RUF012
-    exception_handlers = {SignInRequired: to_sign_in}  # noqa: RUF012
-    response_headers = PRIVATE_PAGE_HEADERS
+class MyAccountPages(WorkspaceController):
+    """The signed-in person's own settings."""
 
     async def _my_account(
         self,
@@ -157,11 +152,10 @@ class MyAccountPages(Controller):
         return back_to(MY_ACCOUNT, "token-revoked")
 
 
-class AdminPages(Controller):
+class AdminPages(WorkspaceController):
+    """Every account, for administrators."""
+
     path = ACCOUNTS
-    dependencies = {"account": Provide(provide_account)}  # noqa: RUF012
-    exception_handlers = {SignInRequired: to_sign_in}  # noqa: RUF012
-    response_headers = PRIVATE_PAGE_HEADERS
 
     async def _accounts(
         self,

@@ -30,6 +30,7 @@ from service.cases.access import case_for_customer
 from service.cases.casework import customer_view
 from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case
+from service.cases.privacy import erase_case
 from service.cases.schemas import Contact, IntakeRequest
 from service.cases.survey import (
     MAX_COMMENT_CHARS,
@@ -90,6 +91,14 @@ class SurveyForm:
 
     score: str = ""
     comment: str = ""
+    lang: str = ""
+
+
+@dataclass
+class EraseForm:
+    """The status page's erasure form: `confirm` is "yes" once the customer ticked the box."""
+
+    confirm: str = ""
     lang: str = ""
 
 
@@ -334,7 +343,7 @@ async def _status_page(
     """
     try:
         case = await case_for_customer(
-            db_session, asked.reference, asked.token, secret_key=settings.secret_key
+            db_session, asked.reference, asked.token, secret_key=settings.secret_key, now=now
         )
     except NotFound:
         return _not_found_page(request, page_locale(asked.lang, asked.accept_language))
@@ -354,6 +363,8 @@ async def _status_page(
         view=view,
         message_form=message or MessageForm(),
         message_action=f"/cases/{case.reference}/messages?{token_query}",
+        erase_action=f"/cases/{case.reference}/erase?{token_query}",
+        export_url=f"/api/v1/cases/{case.reference}/export?{token_query}",
         notice=notice,
         is_open=case.status in OPEN_STATUSES,
         timezone=case.customer_timezone,
@@ -494,6 +505,38 @@ class CustomerPages(Controller):
             pass  # reopened since the page was shown: the status page tells where it stands
         return Redirect(_status_url(reference, token, lang), status_code=HTTP_303_SEE_OTHER)
 
+    @post("/cases/{reference:str}/erase", name="customer-erase")
+    async def erase(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: Annotated[EraseForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        accept_language: AcceptLanguage,
+        db_session: DbSession,
+        settings: AppSettings,
+        now: Now,
+        token: TokenQuery = None,
+    ) -> Template | Redirect:
+        """Erase the customer's personal data once they confirmed it; the page says it is done."""
+        lang = data.lang or None
+        if data.confirm != "yes":
+            return Redirect(_status_url(reference, token, lang, "confirm-erase"), status_code=303)
+        try:
+            async with db_session.begin():
+                case = await case_for_customer(
+                    db_session,
+                    reference,
+                    token,
+                    secret_key=settings.secret_key,
+                    now=now,
+                    for_update=True,
+                )
+                locale = page_locale(lang, case.reply_locale)
+                await erase_case(db_session, case, now, actor="customer")
+        except NotFound:
+            return _not_found_page(request, page_locale(lang, accept_language))
+        return render_page(request, "erased.html", locale)
+
     @post("/cases/{reference:str}/messages", name="customer-message")
     async def send_message(
         self,
@@ -517,7 +560,12 @@ class CustomerPages(Controller):
         try:
             async with db_session.begin():
                 case = await case_for_customer(
-                    db_session, reference, token, secret_key=settings.secret_key, for_update=True
+                    db_session,
+                    reference,
+                    token,
+                    secret_key=settings.secret_key,
+                    now=now,
+                    for_update=True,
                 )
                 await add_customer_message(
                     db_session, case, now, text=data.text, reopen_window=settings.reopen_window

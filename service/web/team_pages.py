@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
@@ -31,15 +31,12 @@ from service.i18n import messages
 from service.i18n.negotiation import SUPPORTED, language_tag
 from service.settings import Settings
 from service.teams.directory import team_names
-from service.web.pages import PRIVATE_PAGE_HEADERS
 from service.web.workspace import (
     Form,
     SignedIn,
-    SignInRequired,
+    WorkspaceController,
     back_to,
-    provide_account,
     render_workspace,
-    to_sign_in,
 )
 
 REFRESH_SECONDS = 5
@@ -126,14 +123,14 @@ async def _others_looking(state: State, reference: str, email: str, now: datetim
 Work = NamedDependency[casework.CaseWork]
 
 
-class TeamPages(Controller):
+class TeamPages(WorkspaceController):
+    """The inbox and the case page."""
+
     path = "/team"
     dependencies = {  # noqa: RUF012
-        "account": Provide(provide_account),
+        **WorkspaceController.dependencies,
         "work": Provide(provide_case_work),
     }
-    exception_handlers = {SignInRequired: to_sign_in}  # noqa: RUF012
-    response_headers = PRIVATE_PAGE_HEADERS
 
     @get("/", name="team-inbox")
     async def inbox(
@@ -328,6 +325,11 @@ class TeamPages(Controller):
         if check_text(data.summary):
             return back_to(_case_path(reference), "empty-summary")
         action = partial(casework.resolve, agent=work.actor(), summary=data.summary)
+        return await _apply(work, reference, action)
+
+    @post("/cases/{reference:str}/revoke-links", name="team-revoke-links")
+    async def revoke_links(self, reference: FromPath[str], work: Work) -> Redirect:
+        action = partial(casework.revoke_customer_links, agent=work.actor())
         return await _apply(work, reference, action)
 
     @post("/cases/{reference:str}/reopen", name="team-reopen")

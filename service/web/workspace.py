@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_timedelta
 from babel.numbers import format_percent
-from litestar import Request, Response
-from litestar.di import NamedDependency
+from litestar import Controller, Request, Response
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -28,7 +28,7 @@ from service.i18n import messages
 from service.i18n.formatting import format_moment
 from service.i18n.negotiation import catalog_name
 from service.teams.directory import team_names
-from service.web.pages import render_page
+from service.web.pages import PRIVATE_PAGE_HEADERS, render_page
 
 SignedIn = NamedDependency[Account]
 FormT = TypeVar("FormT")
@@ -56,6 +56,15 @@ async def provide_account(request: Request[Any, Any, Any], sessions: SessionFact
         request.clear_session()
         raise SignInRequired
     return account
+
+
+class WorkspaceController(Controller):
+    """A controller of workspace pages: the signed-in account is provided (else the visitor is
+    sent to sign in), and no cache keeps the pages."""
+
+    dependencies = {"account": Provide(provide_account)}  # noqa: RUF012
+    exception_handlers = {SignInRequired: to_sign_in}  # noqa: RUF012
+    response_headers = PRIVATE_PAGE_HEADERS
 
 
 def require_role(account: Account, *roles: str) -> None:

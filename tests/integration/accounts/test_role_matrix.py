@@ -68,6 +68,7 @@ API: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("POST", "/api/v1/cases/{reference:str}/transfer", ON_THE_CASE, {"team": "dubai"}),
     ("POST", "/api/v1/cases/{reference:str}/resolve", ON_THE_CASE, {"summary": "Done"}),
     ("POST", "/api/v1/cases/{reference:str}/reopen", ON_THE_CASE, {"agent": "a"}),
+    ("POST", "/api/v1/cases/{reference:str}/revoke-links", ON_THE_CASE, {"agent": "a"}),
     ("GET", "/api/v1/ops/teams", OPS_ROLES, None),
     ("PUT", "/api/v1/ops/teams", OPS_ROLES, None),
     ("GET", "/api/v1/ops/teams.toml", OPS_ROLES, None),
@@ -84,9 +85,11 @@ API: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("GET", "/api/v1/cases/{reference:str}", {"customer"}, None),
     ("POST", "/api/v1/cases/{reference:str}/survey", {"customer"}, {"score": 5}),
     ("POST", "/api/v1/cases/{reference:str}/messages", {"customer"}, {"text": "Any news?"}),
+    ("GET", "/api/v1/cases/{reference:str}/export", {"customer"}, None),
+    ("POST", "/api/v1/cases/{reference:str}/erase", {"customer"}, None),
 ]
 CASE_ACTIONS = ("claim", "release", "assign", "status", "language", "reply", "preview")
-CASE_ACTIONS += ("notes", "transfer", "resolve", "reopen")
+CASE_ACTIONS += ("notes", "transfer", "resolve", "reopen", "revoke-links")
 FORM_OF_ACTION = {
     "assign": {"to": "a@example.com"},
     "status": {"status": "waiting_on_customer"},
@@ -124,6 +127,7 @@ PUBLIC = {
     ("GET", "/cases/{reference:str}"),
     ("POST", "/cases/{reference:str}/survey"),
     ("POST", "/cases/{reference:str}/messages"),
+    ("POST", "/cases/{reference:str}/erase"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.cases.access import LINK_LIFETIME, link_token
 from service.db.models import Case
 from service.notify import customer_mail
 from tests.conftest import Clock
@@ -123,7 +124,7 @@ async def test_the_status_page_shows_the_complaint_and_takes_a_message(client: C
 
 
 async def test_the_resolution_email_carries_the_summary(
-    client: Client, sessions: async_sessionmaker[AsyncSession]
+    client: Client, sessions: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
     case = await _filed(client)
     await _act(client, case["reference"], "resolve", summary="帳號已解鎖，請重新登入。")
@@ -131,6 +132,42 @@ async def test_the_resolution_email_carries_the_summary(
         stored = await session.scalar(select(Case).where(Case.reference == case["reference"]))
         assert stored is not None
         email = await customer_mail.render(
-            session, stored, "resolution", {}, base_url="http://x", secret_key="k"
+            session, stored, "resolution", {}, base_url="http://x", secret_key="k", now=clock.now
         )
     assert email is not None and "帳號已解鎖，請重新登入。" in email.text
+
+
+async def test_status_links_expire_and_can_be_revoked(
+    client: Client, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    case = await _filed(client)
+    reference = case["reference"]
+    secret = client.app.state.settings.secret_key
+    async with sessions() as session:
+        stored = await session.scalar(select(Case).where(Case.reference == reference))
+        assert stored is not None
+        link = link_token(stored, secret, clock.now)
+
+    async def opens(token: str) -> int:
+        response = await client.get(f"/api/v1/cases/{reference}", params={"token": token})
+        return response.status_code
+
+    assert await opens(link) == 200
+    clock.advance(LINK_LIFETIME + timedelta(minutes=1))
+    assert await opens(link) == 404  # expired
+    assert await opens(case["access_token"]) == 200  # the token the customer was given lasts
+
+    fresh = link_token(stored, secret, clock.now)
+    revoked = await _act(client, reference, "revoke-links")
+    assert revoked["reference"] == reference
+    assert await opens(fresh) == 404  # signed before the revocation
+    assert await opens(case["access_token"]) == 404
+    async with sessions() as session:
+        stored = await session.scalar(select(Case).where(Case.reference == reference))
+        assert stored is not None
+        email = await customer_mail.render(
+            session, stored, "acknowledgement", {}, base_url="", secret_key=secret, now=clock.now
+        )
+    assert email is not None
+    new_link = email.text.split("?token=", 1)[1].split()[0]
+    assert await opens(new_link) == 200  # the next e-mail carries a link that works

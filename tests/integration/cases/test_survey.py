@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -130,11 +131,12 @@ async def test_a_wrong_or_missing_token_is_404(
 
 
 async def test_the_link_token_of_our_e_mails_opens_the_survey(
-    client: Client, team_keys: dict[str, str]
+    client: Client, team_keys: dict[str, str], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     filed = await file(client)
     await resolve(client, filed, team_keys)
-    token = link_token(filed["reference"], client.app.state.settings.secret_key)
+    case = await stored(sessions, filed["reference"])
+    token = link_token(case, client.app.state.settings.secret_key, datetime.now(UTC))
 
     response = await answer(client, filed, {"score": 3}, token=token)
 
