@@ -16,6 +16,7 @@ from routing.language import preload as preload_language_model
 from service.accounts.controllers import AccountPages
 from service.cases.controllers import CaseController, TeamQueueController
 from service.db.engine import create_engine, session_factory
+from service.http.api_description import describe_errors
 from service.http.browser_sessions import STORE, csrf_config, session_config, session_store
 from service.http.clean_input import check_input
 from service.http.dependencies import DEPENDENCIES
@@ -87,7 +88,7 @@ def create_app(
             await app.state.arq.close()
             await engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             CaseController,
             TeamQueueController,
@@ -126,6 +127,8 @@ def create_app(
             render_plugins=[swagger_plugin()],
         ),
     )
+    describe_errors(app)
+    return app
 
 
 app = create_app()

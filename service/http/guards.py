@@ -32,6 +32,7 @@ def body_as(description: str, accepted: Collection[str], *, json_suffix: bool = 
             title="Unsupported media type",
         )
 
+    guard.media_types = frozenset(accepted)  # type: ignore[attr-defined]  # read by the API docs
     return guard
 
 

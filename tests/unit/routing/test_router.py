@@ -564,3 +564,54 @@ def test_country_affinity_among_equally_able_teams(
     chosen, said = expected
     assert decision.team == chosen
     assert said in decision.reason or said == decision.alternatives[0].why
+
+
+# A dedicated desk, with and without overflow, at 19:00 London on a Monday in winter (London's
+# 9-17 team is closed, the desk open until 20:00) and at 10:00 (both open).
+# (tier, overflow, hour) -> (team, what the decision says about the desk)
+DEDICATED = [
+    (("gold", False, 10), ("gold-desk", "dedicated gold team")),
+    (("standard", False, 10), ("london", "reserved for diamond, gold")),
+    (("standard", False, 19), (None, "reserved for diamond, gold")),  # waits, never the desk
+    (("standard", True, 19), ("gold-desk", "")),  # overflow: the desk takes it
+    (("standard", True, 10), ("london", "takes other tiers as overflow only")),
+]
+
+
+@pytest.mark.parametrize(("given_", "expected"), DEDICATED)
+def test_dedicated_desks_with_and_without_overflow(
+    given_: tuple[Tier, bool, int], expected: tuple[str | None, str]
+) -> None:
+    tier, overflow, hour = given_
+    desk = replace(GOLD_DESK, overflow=overflow)
+    decision = route(case("en", "EMEA", tier), [LONDON, desk], at(hour))
+    team, said = expected
+    if team is None:  # nobody may take it now: it waits for London, flagged as a gap
+        assert decision.team == "london" and decision.coverage_gap
+    else:
+        assert decision.team == team and not decision.coverage_gap
+    assert said in decision.reason or said in [p.why for p in decision.alternatives]
+
+
+# Monday 07:30 UTC, an English case due at 08:30 UTC. London (09:00-17:00 local) opens at 09:00
+# UTC in winter but at 08:00 UTC once Europe is on summer time (from 29 March 2026); Tokyo,
+# open, reads no English. In winter the case goes to Tokyo needing translation; a week later,
+# across the change, it waits for London instead.
+DST = [
+    (datetime(2026, 3, 23, 7, 30, tzinfo=UTC), ("tokyo", None, True)),
+    (
+        datetime(2026, 3, 30, 7, 30, tzinfo=UTC),
+        ("london", datetime(2026, 3, 30, 8, tzinfo=UTC), False),
+    ),
+]
+
+
+@pytest.mark.parametrize(("now", "expected"), DST)
+def test_wait_or_translate_follows_the_dst_change(
+    now: datetime, expected: tuple[str, datetime | None, bool]
+) -> None:
+    tokyo = replace(TOKYO, serves=frozenset(), languages={"ja": "native"})
+    decision = route(
+        case("en", "EMEA"), [LONDON, tokyo], now, first_response_due=now + timedelta(hours=1)
+    )
+    assert (decision.team, decision.wait_until, decision.needs_translation) == expected

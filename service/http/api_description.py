@@ -1,0 +1,146 @@
+"""The OpenAPI document says what the API really does: the problem responses each route can
+give (RFC 9457, `application/problem+json`) and the credentials it takes. Derived once, at
+start-up, from each route's guards, path and method, so a new route is described the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Reference,
+    Schema,
+    SecurityScheme,
+)
+from litestar.openapi.spec.enums import OpenAPIType
+
+from service.http.guards import authenticated, ops_only, team_in_path, translators_only
+from service.http.problems import PROBLEM_JSON
+from service.http.rate_limits import PUBLIC_SUBMISSIONS
+
+PROBLEM = "Problem"
+SECURITY_SCHEMES = {
+    "personalToken": SecurityScheme(
+        type="http", scheme="bearer", description="A person's token (mrd_pat_…) from My account"
+    ),
+    "caseToken": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        description="The customer's case token (or a status link's); also as ?token=",
+    ),
+    "teamKey": SecurityScheme(type="apiKey", name="X-Api-Key", security_scheme_in="header"),
+    "opsKey": SecurityScheme(type="apiKey", name="X-Ops-Key", security_scheme_in="header"),
+    "translatorKey": SecurityScheme(
+        type="apiKey", name="X-Translator-Key", security_scheme_in="header"
+    ),
+    "relaySecret": SecurityScheme(
+        type="apiKey", name="X-Inbound-Secret", security_scheme_in="header"
+    ),
+}
+WHY = {
+    400: "The body cannot be read (not JSON, or nested more than 32 levels)",
+    401: "No credentials this route accepts",
+    403: "The credentials do not reach this team or role",
+    404: "No such case or team for these credentials",
+    409: "Not possible in the case's current state",
+    413: "The body is too large",
+    415: "The body is not in the format this route reads",
+    422: "A field is wrong (each named in `errors`), or holds control characters",
+    429: "Too many submissions from this client; see Retry-After",
+    503: "A dependency is not available or not configured; see Retry-After",
+}
+_CUSTOMER_ROUTE = re.compile(r"^/api/v1/cases/\{reference\}(?:/(?:survey|messages|export|erase))?$")
+
+
+def _problem_schema() -> Schema:
+    text = Schema(type=OpenAPIType.STRING)
+    field_error = Schema(
+        type=OpenAPIType.OBJECT,
+        properties={"field": text, "message": text},
+    )
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        required=["type", "title", "status", "detail"],
+        properties={
+            "type": Schema(type=OpenAPIType.STRING, format="uri"),  # type: ignore[arg-type]
+            "title": text,
+            "status": Schema(type=OpenAPIType.INTEGER),
+            "detail": text,
+            "instance": text,
+            "errors": Schema(type=OpenAPIType.ARRAY, items=field_error),
+        },
+        description="RFC 9457 problem details",
+    )
+
+
+def _codes(path: str, method: str, guards: list[Any]) -> tuple[set[int], list[dict[str, Any]]]:
+    """The problem status codes of one operation and the credentials it accepts."""
+    codes: set[int] = {422}
+    security: list[dict[str, list[str]]] = []
+    if method in ("POST", "PUT", "PATCH"):
+        codes |= {400, 413}
+    if any(hasattr(guard, "media_types") for guard in guards):  # require_json and its kind
+        codes.add(415)
+    if authenticated in guards or team_in_path in guards:
+        codes |= {401, 403, 404}
+        security = [{"personalToken": []}, {"teamKey": []}, {"opsKey": []}]
+    if ops_only in guards:
+        codes |= {401, 403, 404}
+        security = [{"opsKey": []}, {"personalToken": []}]
+    if translators_only in guards:
+        codes |= {401, 403}
+        security = [{"translatorKey": []}, {"opsKey": []}, {"personalToken": []}]
+    if _CUSTOMER_ROUTE.match(path) and not security:
+        codes.add(404)
+        security = [{"caseToken": []}]
+    if path == "/api/v1/inbound/email":
+        codes |= {401, 503}
+        security = [{"relaySecret": []}]
+    if method == "POST" and "{reference}" in path and path != "/api/v1/cases/{reference}/export":
+        codes.add(409)
+    if method == "DELETE":
+        codes.add(409)
+    if method == "POST" and PUBLIC_SUBMISSIONS.match(path.replace("{reference}", "MRD-000000")):
+        codes.add(429)
+    if path.startswith("/api/v1/ops/") and method == "GET" and "{key}" not in path:
+        codes.discard(404)
+    return codes, security
+
+
+def describe_errors(app: Litestar) -> None:
+    """Add the problem responses and security schemes to the app's OpenAPI document."""
+    document = app.openapi_schema
+    document.components = document.components or Components()
+    document.components.schemas = {
+        **(document.components.schemas or {}),
+        PROBLEM: _problem_schema(),
+    }
+    document.components.security_schemes = SECURITY_SCHEMES  # type: ignore[assignment]
+    problem = {
+        PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref=f"#/components/schemas/{PROBLEM}"))
+    }
+    for route in app.routes:
+        path_item = (document.paths or {}).get(route.path_format)
+        if path_item is None:
+            continue
+        for handler in getattr(route, "route_handlers", ()):
+            for method in handler.http_methods:
+                operation: Operation | None = getattr(path_item, method.lower(), None)
+                if operation is None:
+                    continue
+                guards = [getattr(g, "func", g) for g in handler.resolve_guards()]  # unwrapped
+                codes, security = _codes(route.path_format, method, guards)
+                responses = dict(operation.responses or {})
+                for code in sorted(codes):
+                    responses.setdefault(
+                        str(code), OpenAPIResponse(description=WHY[code], content=problem)
+                    )
+                operation.responses = responses
+                if security:
+                    operation.security = security
