@@ -283,7 +283,7 @@ async def _apply(
     if events:
         await _insert_events(session, events)
     for to_team, offered in to_offer.items():
-        await offer_moved(session, to_team, offered, now)
+        await offer_moved(session, to_team, offered)
     for to_team, ids in notify.items():
         add_side_effect(session, "notify_team", now, team=to_team, event="handoff", case_ids=ids)
     for to_team, ids in untranslated.items():

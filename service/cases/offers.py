@@ -68,7 +68,7 @@ async def offer_case(session: AsyncSession, case: Case, now: datetime) -> None:
 
 
 async def offer_moved(
-    session: AsyncSession, team: str, cases: Sequence[tuple[int, str]], now: datetime
+    session: AsyncSession, team: str, cases: Sequence[tuple[int, str]]
 ) -> dict[str, list[int]]:
     """Offer cases just handed to `team` ((id, language) each, unclaimed) to its agents; one
     UPDATE per agent. Returns the case ids each agent was offered."""
