@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 log = logging.getLogger("meridian.run")
 FIRST_PAUSE = 1.0
@@ -34,7 +34,6 @@ class Supervisor:
     env: Mapping[str, str]
     clock: Callable[[], float] = time.monotonic
     spawn: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen
-    stopped: bool = field(default=False, init=False)
 
     def start(self) -> None:
         for child in self.children:
@@ -70,7 +69,6 @@ class Supervisor:
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGINT to every child, then SIGKILL to those still running after `timeout`."""
-        self.stopped = True
         running = [c.process for c in self.children if c.process and c.process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGINT)
