@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import SEVERITIES, TIERS
 from routing.sla import urgency
-from service.cases.schemas import Queue, QueueItem, view_of
+from service.cases.schemas import Queue, QueueItem, WaitingCase, view_of
 from service.db.models import Case, CaseEvent
 
 SNIPPET_CHARS = 160
@@ -125,3 +125,18 @@ async def queue(session: AsyncSession, team: str, now: datetime) -> Queue:
     """One team's open cases, most urgent first."""
     (found,) = await queues(session, [team], now)
     return found
+
+
+async def waiting_for_a_team(session: AsyncSession, limit: int = 500) -> list[WaitingCase]:
+    """Open cases held for a team that has not opened yet, the soonest first: what ops watch
+    (a gap in a language's cover shows up here before it becomes a breach)."""
+    query = (
+        select(Case)
+        .where(Case.status.in_(OPEN_STATUSES), Case.waiting_until.is_not(None))
+        .order_by(Case.waiting_until, Case.id)
+        .limit(limit)
+    )
+    return [
+        view_of(case, WaitingCase, team=case.team_key)
+        for case in (await session.scalars(query)).all()
+    ]

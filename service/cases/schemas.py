@@ -174,6 +174,19 @@ class QueueItem(msgspec.Struct):
     """The team the case last came from, by a shift-end handoff or a transfer."""
 
 
+class WaitingCase(msgspec.Struct):
+    """A case held for a team that reads it, which opens later (see the handoff rules)."""
+
+    reference: str
+    team: str | None
+    language: str
+    status: str
+    waiting_until: datetime
+    first_response_due: datetime
+    resolution_due: datetime
+    coverage_gap: bool
+
+
 class Queue(msgspec.Struct):
     team: str
     count: int

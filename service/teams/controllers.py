@@ -9,6 +9,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.cases.queues import waiting_for_a_team
+from service.cases.schemas import WaitingCase
 from service.common.errors import BadRequest
 from service.http.dependencies import AppSettings, DbSession, Now
 from service.http.guards import TOML, ops_only, require_json, require_toml
@@ -110,6 +112,14 @@ class OpsController(Controller):
     )
     async def export_teams(self, db_session: DbSession) -> str:
         return await export_teams(db_session)
+
+    @get(
+        "/waiting",
+        operation_id="opsWaitingCases",
+        summary="Open cases held for a team that reads them and opens later, soonest first",
+    )
+    async def waiting(self, db_session: DbSession) -> list[WaitingCase]:
+        return await waiting_for_a_team(db_session)
 
     @get(
         "/on-duty",

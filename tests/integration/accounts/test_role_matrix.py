@@ -79,6 +79,7 @@ API: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("DELETE", "/api/v1/ops/teams/{key:str}", OPS_ROLES, None),
     ("GET", "/api/v1/ops/coverage", OPS_ROLES, None),
     ("GET", "/api/v1/ops/on-duty", OPS_ROLES, None),
+    ("GET", "/api/v1/ops/waiting", OPS_ROLES, None),
     ("GET", "/api/v1/locales/stats", TRANSLATORS, None),
     ("POST", RELAY_ROUTE, set(), None),
     # A customer's own case: only with its token; anyone else is told it does not exist.

@@ -203,3 +203,26 @@ async def test_the_receiving_team_reads_the_last_reply_and_note_in_the_handoff(
     note = handoff["data"]["note"]
     assert "Last reply: \u201cWe are looking into the double charge.\u201d" in note
     assert "Last note: \u201cRefund requested from the payment provider.\u201d" in note
+
+
+async def test_ops_see_the_cases_waiting_for_a_team_that_reads_them(
+    client: Client, sessions: Sessions
+) -> None:
+    # Tuesday 03:00 UTC (the client's clock): a German customer in Germany. No team of the
+    # region reads German yet; Dublin opens before the first reply is due: the case waits.
+    filed = await client.post(
+        "/api/v1/cases",
+        json={
+            "text": "Mein Konto ist gesperrt und ich kann mich seit gestern nicht anmelden.",
+            "contact": {"email": "kunde@example.de"},
+            "timezone": "Europe/Berlin",
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    waiting = await client.get("/api/v1/ops/waiting", headers={"X-Ops-Key": OPS_KEY})
+    assert waiting.status_code == 200
+    listed = {case["reference"]: case for case in waiting.json()}
+    reference = filed.json()["reference"]
+    assert reference in listed, (await _detail(client, reference))["routing_reason"]
+    case = listed[reference]
+    assert case["language"] == "de" and case["waiting_until"] < case["first_response_due"]

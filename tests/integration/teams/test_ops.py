@@ -472,6 +472,7 @@ async def test_ops_routes_are_in_the_schema(client: Client) -> None:
         "opsImportTeams",
         "opsExportTeams",
         "opsOnDuty",
+        "opsWaitingCases",
         "opsCoverage",
         "opsTeamShifts",
     }
