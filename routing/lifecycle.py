@@ -74,11 +74,14 @@ REOPEN_WINDOW = timedelta(days=14)
 """How long after resolution a customer's message reopens the case (default)."""
 
 
-def customer_may_reopen(
+def takes_customer_messages(
     status: str, resolved_at: datetime | None, now: datetime, window: timedelta = REOPEN_WINDOW
 ) -> bool:
-    """Whether a customer's message may reopen a resolved case: within `window` of resolution."""
-    return status == "resolved" and resolved_at is not None and now - resolved_at <= window
+    """Whether a case takes a message from its customer: while open, and once resolved for
+    `window` more (the message reopens it); a closed case never."""
+    if status == "resolved":
+        return resolved_at is not None and now - resolved_at <= window
+    return status in OPEN_STATUSES
 
 
 class IllegalTransition(ValueError):

@@ -14,8 +14,7 @@ from routing.lifecycle import (
     REOPEN_WINDOW,
     Action,
     IllegalTransition,
-    customer_may_reopen,
-    is_open,
+    takes_customer_messages,
     transition,
 )
 from routing.sla import feedback_due
@@ -83,8 +82,7 @@ async def customer_view(
         first_response_due=case.first_response_due,
         resolution_due=case.resolution_due,
         complaint=case.text,
-        accepts_messages=is_open(case.status)
-        or customer_may_reopen(case.status, case.resolved_at, now, reopen_window),
+        accepts_messages=takes_customer_messages(case.status, case.resolved_at, now, reopen_window),
         timeline=timeline,
     )
 
@@ -122,13 +120,17 @@ def apply(case: Case, action: Action) -> str:
     return previous
 
 
+def _claimed_by_another(case: Case) -> Conflict:
+    return Conflict(
+        f"{case.reference} is claimed by {case.claimed_by}",
+        kind="already-claimed",
+        title="Already claimed",
+    )
+
+
 async def claim(session: AsyncSession, case: Case, now: datetime, *, agent: str) -> None:
     if case.claimed_by and case.claimed_by != agent and case.status == "in_progress":
-        raise Conflict(
-            f"{case.reference} is claimed by {case.claimed_by}",
-            kind="already-claimed",
-            title="Already claimed",
-        )
+        raise _claimed_by_another(case)
     previous = apply(case, "claim")
     case.claimed_by = agent
     case.updated_at = now
@@ -143,11 +145,7 @@ async def release(
     if case.claimed_by is None:
         raise Conflict(f"{case.reference} is not claimed", kind="not-claimed", title="Not claimed")
     if case.claimed_by != agent and not supervisor:
-        raise Conflict(
-            f"{case.reference} is claimed by {case.claimed_by}",
-            kind="already-claimed",
-            title="Already claimed",
-        )
+        raise _claimed_by_another(case)
     apply(case, "release")
     released, case.claimed_by, case.updated_at = case.claimed_by, None, now
     record_event(session, case, "released", agent, now, released=released)
@@ -166,11 +164,7 @@ async def assign(
     if to not in await team_members(session, case.team_key or ""):
         raise invalid("to", f"{to!r} is not an agent of team {case.team_key}")
     if case.claimed_by not in (None, agent) and not supervisor:
-        raise Conflict(
-            f"{case.reference} is claimed by {case.claimed_by}",
-            kind="already-claimed",
-            title="Already claimed",
-        )
+        raise _claimed_by_another(case)
     if to == case.claimed_by:
         raise Conflict(f"{case.reference} is with {to} already", kind="unchanged")
     previous = apply(case, "claim")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from routing.lifecycle import REOPEN_WINDOW, customer_may_reopen
+from routing.lifecycle import REOPEN_WINDOW, takes_customer_messages
 from service.cases.casework import apply
 from service.cases.records import record_event
 from service.cases.sla_watch import case_calendar, resume_clocks
@@ -40,6 +40,8 @@ async def add_customer_message(
     resolved longer ago refuses it (409 case-closed)."""
     if problem := check_text(text):
         raise invalid("text", problem)
+    if not takes_customer_messages(case.status, case.resolved_at, now, reopen_window):
+        raise case_closed(case)
     changes: dict[str, bool] = {}
     if case.status == "waiting_on_customer":
         apply(case, "resume")
@@ -47,13 +49,9 @@ async def add_customer_message(
         resume_clocks(case, case_calendar(case, profiles), now)  # clears paused_at
         changes["resumed"] = True
     elif case.status == "resolved":
-        if not customer_may_reopen(case.status, case.resolved_at, now, reopen_window):
-            raise case_closed(case)
         apply(case, "reopen")
         case.resolved_at = None
         changes["reopened"] = True
-    elif case.status == "closed":
-        raise case_closed(case)
     case.updated_at = now
     reply = Reply(case_id=case.id, at=now, author="customer", team_key=None, body=text.strip())
     session.add(reply)

@@ -19,6 +19,11 @@ MAX_JSON_DEPTH = 32
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
+# A JSON text can hold a control character only as itself or as one of these escapes; a body
+# without any (nearly every one) is not decoded a second time here.
+_MAYBE_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\\[bf]|\\u00(?:[01][0-9a-fA-F]|7[fF])"
+)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -80,6 +85,8 @@ def _json_fields(raw: bytes) -> list[str]:
         raise BadRequest(
             f"JSON nested deeper than {MAX_JSON_DEPTH} levels", kind="too-deep", title="Too deep"
         )
+    if not _MAYBE_CONTROL.search(text):
+        return []
     try:
         document = json.loads(text)
     except ValueError:

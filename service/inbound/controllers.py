@@ -51,7 +51,11 @@ async def receive_inbound_email(
     """A new case (201), a reply threaded onto its case by its reply address (200), or a
     repeat (200)."""
     received = await receive_email(
-        sessions, await request.body(), now=now, secret_key=settings.secret_key
+        sessions,
+        await request.body(),
+        now=now,
+        secret_key=settings.secret_key,
+        reopen_window=settings.reopen_window,
     )
     if not received.outcome.duplicate:
         nudge_outbox()

@@ -26,14 +26,14 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from routing.lifecycle import customer_may_reopen, is_open
+from routing.lifecycle import REOPEN_WINDOW, takes_customer_messages
 from service.cases.access import find_case, reply_token_matches
 from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case
 from service.cases.schemas import Contact, IntakeRequest
 from service.common.errors import InvalidInput, Unavailable
 from service.common.validation import check_locale
-from service.db.models import Case, TaskRun
+from service.db.models import TaskRun
 from service.inbound.parse import REFERENCE_PATTERN, InboundEmail, InvalidEmail, parse_inbound
 
 CLAIM_EXPIRY = timedelta(minutes=5)
@@ -91,7 +91,12 @@ class Received:
 
 
 async def receive_email(
-    sessions: async_sessionmaker[AsyncSession], raw: bytes, *, now: datetime, secret_key: str
+    sessions: async_sessionmaker[AsyncSession],
+    raw: bytes,
+    *,
+    now: datetime,
+    secret_key: str,
+    reopen_window: timedelta = REOPEN_WINDOW,
 ) -> Received:
     """Parse a raw RFC 5322 message and thread it onto its case or file it as a new one."""
     try:
@@ -103,7 +108,7 @@ async def receive_email(
     if key is not None and (earlier := await _claim_delivery(sessions, key, now)) is not None:
         return Received(msgspec.structs.replace(earlier, duplicate=True), created=False)
     try:
-        threaded = await _thread_reply(sessions, email, key, now, secret_key)
+        threaded = await _thread_reply(sessions, email, key, now, secret_key, reopen_window)
         if threaded is not None:
             return Received(threaded, created=False)
         outcome = await _file_new_case(sessions, email, now)
@@ -193,6 +198,7 @@ async def _thread_reply(
     key: str | None,
     now: datetime,
     secret_key: str,
+    reopen_window: timedelta,
 ) -> InboundOutcome | None:
     """Add the message to the case whose reply address it was sent to, if that case still
     takes the customer's messages; None otherwise."""
@@ -203,9 +209,12 @@ async def _thread_reply(
         return None
     async with sessions() as session, session.begin():
         case = await find_case(session, reference, for_update=True)
-        if case is None or not _takes_messages(case, now):
+        window = reopen_window
+        if case is None or not takes_customer_messages(case.status, case.resolved_at, now, window):
             return None
-        await add_customer_message(session, case, now, text=email.text, message_id=email.message_id)
+        await add_customer_message(
+            session, case, now, text=email.text, message_id=email.message_id, reopen_window=window
+        )
         outcome = InboundOutcome(
             reference=case.reference,
             threaded=True,
@@ -216,11 +225,6 @@ async def _thread_reply(
         if key is not None:
             await _complete_delivery(session, key, outcome)
     return outcome
-
-
-def _takes_messages(case: Case, now: datetime) -> bool:
-    """Open, or resolved recently enough for a message to reopen it."""
-    return is_open(case.status) or customer_may_reopen(case.status, case.resolved_at, now)
 
 
 async def _file_new_case(

@@ -18,6 +18,24 @@ def status_url(case: Case, base_url: str, secret_key: str, now: datetime) -> str
     return f"{base_url}/cases/{case.reference}?token={link_token(case, secret_key, now)}"
 
 
+def _customer_name_of(team: Team | None, locale: str) -> str:
+    return public_name(team.name, team.public_names or {}, locale) if team else ""
+
+
+async def reply_preview(
+    session: AsyncSession, case: Case, body: str, *, base_url: str
+) -> messages.Email:
+    """A team's draft reply as the customer would receive it (the link's token left out)."""
+    team = await session.get(Team, case.team_key) if case.team_key else None
+    return messages.reply_email(
+        case.reply_locale,
+        reference=case.reference,
+        team_name=_customer_name_of(team, case.reply_locale),
+        body=body,
+        status_url=f"{base_url}/cases/{case.reference}?token=…",
+    )
+
+
 async def render(
     session: AsyncSession,
     case: Case,
@@ -33,7 +51,7 @@ async def render(
     url = status_url(case, base_url, secret_key, now)
     team = await session.get(Team, case.team_key) if case.team_key else None
     locale = case.reply_locale
-    team_name = public_name(team.name, team.public_names or {}, locale) if team else ""
+    team_name = _customer_name_of(team, locale)
     if kind == "acknowledgement":
         return messages.acknowledgement_email(
             locale,

@@ -27,10 +27,9 @@ from service.common.errors import Conflict, InvalidInput
 from service.common.validation import check_text
 from service.db.models import Account, Case, Team
 from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
-from service.i18n import messages
 from service.i18n.negotiation import SUPPORTED, language_tag
+from service.notify import customer_mail
 from service.settings import Settings
-from service.teams.directory import team_names
 from service.web.workspace import (
     Form,
     SignedIn,
@@ -208,15 +207,8 @@ class TeamPages(WorkspaceController):
         detail = await casework.agent_view(session, case)
         preview = None
         if draft:
-            names = await team_names(session)
-            url = f"{settings.public_base_url}/cases/{case.reference}?token=…"
-            preview = messages.reply_email(
-                case.reply_locale,
-                reference=case.reference,
-                team_name=names.get(case.team_key or "", ""),
-                body=draft,
-                status_url=url,
-            )
+            base_url = settings.public_base_url
+            preview = await customer_mail.reply_preview(session, case, draft, base_url=base_url)
         return await render_workspace(
             request,
             session,
