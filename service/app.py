@@ -46,17 +46,32 @@ def _utcnow() -> datetime:
 
 
 async def _drain_outbox_forever(app: Litestar) -> None:
-    """Hand committed side effects to arq: soon after each change, and every few seconds."""
+    """Hand committed side effects to arq: soon after each change, and every few seconds.
+
+    While Redis is down the rows wait and a retry comes every few seconds, not on every change;
+    the outage and the recovery are logged once each."""
     state = app.state
+    failing = False
     while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(state.outbox_nudge.wait(), state.settings.outbox_poll_seconds)
-            await asyncio.sleep(OUTBOX_COALESCE_SECONDS)  # one drain for a burst of changes
+        if failing:
+            await asyncio.sleep(state.settings.outbox_poll_seconds)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    state.outbox_nudge.wait(), state.settings.outbox_poll_seconds
+                )
+                await asyncio.sleep(OUTBOX_COALESCE_SECONDS)  # one drain for a burst of changes
         state.outbox_nudge.clear()
         try:
             await drain(state.sessions, state.arq, now=state.clock())
         except Exception as exc:  # Redis down: rows stay pending until it is back
-            log.warning("outbox drain postponed: %s", exc)
+            if not failing:
+                log.warning("outbox drain postponed until Redis answers: %s", exc)
+            failing = True
+        else:
+            if failing:
+                log.warning("outbox drain resumed")
+            failing = False
 
 
 def create_app(

@@ -330,18 +330,17 @@ def cmd_run(_: argparse.Namespace) -> int:
         os.environ,
         MERIDIAN_OPS_KEY=os.environ.get("MERIDIAN_OPS_KEY") or local_secret("ops-key.txt"),
     )
-    embedded = None
+    children = [
+        Child("api", [sys.executable, "-m", "service.cli", "api"]),
+        Child("worker", [sys.executable, "-m", "service.cli", "worker"]),
+    ]
     if not settings.redis_url:
+        # Started here, so the API and worker find it ready; supervised like them afterwards.
         embedded = EmbeddedRedis(VAR_DIR / "redis").start()
         env["REDIS_URL"] = embedded.url
+        children.insert(0, Child("redis", embedded.command(), embedded.process, time.monotonic()))
         print(f"embedded Redis-protocol server on {embedded.url}")
-    supervisor = Supervisor(
-        [
-            Child("api", [sys.executable, "-m", "service.cli", "api"]),
-            Child("worker", [sys.executable, "-m", "service.cli", "worker"]),
-        ],
-        env=env,
-    )
+    supervisor = Supervisor(children, env=env)
     supervisor.start()
     print(f"Meridian on http://{settings.host}:{settings.port}  (API docs: /schema)")
     print(
@@ -356,8 +355,6 @@ def cmd_run(_: argparse.Namespace) -> int:
         pass
     finally:
         supervisor.stop()
-        if embedded:
-            embedded.stop()
     return 0
 
 

@@ -1,5 +1,5 @@
-"""Keeps `meridian run`'s processes (one API, one worker) alive: a child that dies is started
-again after a pause that grows while it keeps dying, with a log line saying so."""
+"""Keeps `meridian run`'s processes (the embedded Redis, one API, one worker) alive: a child
+that dies is started again after a pause that grows while it keeps dying, with a log line."""
 
 from __future__ import annotations
 
@@ -36,8 +36,10 @@ class Supervisor:
     spawn: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen
 
     def start(self) -> None:
+        """Start every child not already running (one may be handed over started)."""
         for child in self.children:
-            self._start(child)
+            if child.process is None:
+                self._start(child)
 
     def _start(self, child: Child) -> None:
         child.process = self.spawn(list(child.argv), env=dict(self.env))
@@ -68,11 +70,13 @@ class Supervisor:
             child.pause = min(LONGEST_PAUSE, child.pause * 2)
 
     def stop(self, timeout: float = 15.0) -> None:
-        """SIGINT to every child, then SIGKILL to those still running after `timeout`."""
-        running = [c.process for c in self.children if c.process and c.process.poll() is None]
-        for process in running:
+        """SIGINT to each child, last started first (the workers before the Redis they use),
+        then SIGKILL to one still running after `timeout`."""
+        for child in reversed(self.children):
+            process = child.process
+            if process is None or process.poll() is not None:
+                continue
             process.send_signal(signal.SIGINT)
-        for process in running:
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
