@@ -35,6 +35,9 @@ class SignInForm(msgspec.Struct):
 
 
 class AccountPages(Controller):
+    """Sign-in and sign-out pages (browser pages, not part of the API document)."""
+
+    include_in_schema = False
     response_headers = PRIVATE_PAGE_HEADERS
 
     @get("/login", name="login")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
 from routing.model import Category, Severity, Tier
 from routing.sla import Urgency
+from service.common.validation import (
+    COUNTRY_FIELD,
+    EMAIL_FIELD,
+    LOCALE_FIELD,
+    TEXT_FIELD,
+    ZONE_FIELD,
+)
 
 Channel = Literal["web", "api", "email"]
 
@@ -23,8 +30,12 @@ def view_of(row: object, kind: type[StructT], **overrides: Any) -> StructT:
     return kind(**values, **overrides)
 
 
+Text = Annotated[str, TEXT_FIELD]
+"""Free text the customer or an agent writes: not blank, at most MAX_TEXT_CHARS."""
+
+
 class Contact(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
+    email: Annotated[str, EMAIL_FIELD]
     name: str | None = None
     phone: str | None = None
 
@@ -32,11 +43,11 @@ class Contact(msgspec.Struct, forbid_unknown_fields=True):
 class IntakeRequest(msgspec.Struct, forbid_unknown_fields=True):
     """A complaint as the customer files it."""
 
-    text: str
+    text: Text
     contact: Contact
-    locale: str | None = None
-    country: str | None = None
-    timezone: str | None = None
+    locale: Annotated[str | None, LOCALE_FIELD] = None
+    country: Annotated[str | None, COUNTRY_FIELD] = None
+    timezone: Annotated[str | None, ZONE_FIELD] = None
     category: Category | None = None
     tier: Tier | None = None
     """The tier the caller says the customer has: kept for agents to see, never trusted."""
@@ -74,7 +85,7 @@ class Erased(msgspec.Struct):
 
 
 class CustomerMessage(msgspec.Struct, forbid_unknown_fields=True):
-    text: str
+    text: Text
 
 
 class CaseStatus(msgspec.Struct):
@@ -199,7 +210,7 @@ class ClaimRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReplyRequest(msgspec.Struct, forbid_unknown_fields=True):
-    body: str
+    body: Text
     agent: str | None = None
 
 
@@ -215,7 +226,7 @@ class LanguageRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class NoteRequest(msgspec.Struct, forbid_unknown_fields=True):
-    text: str
+    text: Text
     agent: str | None = None
 
 
@@ -233,7 +244,7 @@ class AssignRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 class ResolveRequest(msgspec.Struct, forbid_unknown_fields=True):
     agent: str | None = None
-    summary: str | None = None
+    summary: Annotated[str | None, TEXT_FIELD] = None
 
 
 class CaseChanged(msgspec.Struct):

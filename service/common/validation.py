@@ -5,14 +5,31 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 from babel import Locale, UnknownLocaleError
 from email_validator import EmailNotValidError, validate_email
 
 from service.common.errors import InvalidInput
 
 MAX_TEXT_CHARS = 20_000
+MAX_EMAIL_CHARS = 254
+CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+"""The C0 control characters (but tab, line feed, carriage return) and DEL no input may hold."""
 _ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")
 _TAG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+# What the checks below accept, said in the OpenAPI document (service/http/api_description.py).
+TEXT_FIELD = msgspec.Meta(
+    extra_json_schema={
+        "minLength": 1,
+        "maxLength": MAX_TEXT_CHARS,
+        "pattern": f"^[^{CONTROL_CLASS}]*[^\\s{CONTROL_CLASS}][^{CONTROL_CLASS}]*$",
+    }
+)
+EMAIL_FIELD = msgspec.Meta(extra_json_schema={"format": "email", "maxLength": MAX_EMAIL_CHARS})
+ZONE_FIELD = msgspec.Meta(extra_json_schema={"pattern": _ZONE_NAME.pattern})
+LOCALE_FIELD = msgspec.Meta(extra_json_schema={"pattern": _TAG.pattern})
+COUNTRY_FIELD = msgspec.Meta(extra_json_schema={"pattern": "^[A-Za-z]{2}$"})
 
 
 def check_zone(name: str) -> str | None:

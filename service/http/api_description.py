@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
@@ -15,11 +16,13 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     Operation,
     Reference,
+    RequestBody,
     Schema,
     SecurityScheme,
 )
 from litestar.openapi.spec.enums import OpenAPIType
 
+from service.http.clean_input import CLEAN_TEXT_PATTERN
 from service.http.guards import authenticated, ops_only, team_in_path, translators_only
 from service.http.problems import PROBLEM_JSON
 from service.http.rate_limits import PUBLIC_SUBMISSIONS
@@ -113,10 +116,97 @@ def _codes(path: str, method: str, guards: list[Any]) -> tuple[set[int], list[di
     return codes, security
 
 
+def _clean_text(schema: Schema | Reference | None) -> None:
+    """Say of every free string under `schema` that it holds no control characters."""
+    if not isinstance(schema, Schema):
+        return
+    if schema.type == OpenAPIType.STRING and not (schema.pattern or schema.format or schema.enum):
+        schema.pattern = CLEAN_TEXT_PATTERN
+    for part in (
+        *(schema.properties or {}).values(),
+        *(schema.one_of or ()),
+        *(schema.any_of or ()),
+        *(schema.all_of or ()),
+        schema.items,
+        schema.additional_properties,
+    ):
+        _clean_text(part)  # type: ignore[arg-type]
+
+
+_CARRIED_KEYWORDS = {
+    "format": "format",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+}
+
+
+def _describe_bodies(app: Litestar, document: Any) -> None:
+    """Litestar's schemas of msgspec request bodies drop `forbid_unknown_fields` and each
+    field's `extra_json_schema`; msgspec's own JSON Schema of the same structs carries them
+    over (additionalProperties: false, format, lengths, pattern)."""
+    bodies = {
+        data.annotation
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if (data := handler.parsed_fn_signature.parameters.get("data")) is not None
+        and isinstance(data.annotation, type)
+        and issubclass(data.annotation, msgspec.Struct)
+    }
+    _, described = msgspec.json.schema_components(sorted(bodies, key=lambda t: t.__name__))
+    schemas = document.components.schemas or {}
+    for name, source in described.items():
+        target = schemas.get(name)
+        if not isinstance(target, Schema):
+            continue
+        if source.get("additionalProperties") is False:
+            target.additional_properties = False
+        for field, spec in source.get("properties", {}).items():
+            property_schema = (target.properties or {}).get(field)
+            if not isinstance(property_schema, Schema):
+                continue
+            for keyword, attribute in _CARRIED_KEYWORDS.items():
+                if keyword in spec:
+                    setattr(property_schema, attribute, spec[keyword])
+
+
+def _describe_inputs(document: Any) -> None:
+    """Every string a request carries (path, query, body) is described as clean text."""
+    for schema in (document.components.schemas or {}).values():
+        _clean_text(schema)
+    for path_item in (document.paths or {}).values():
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation: Operation | None = getattr(path_item, method, None)
+            if operation is None:
+                continue
+            for parameter in operation.parameters or ():
+                _clean_text(getattr(parameter, "schema", None))
+            body = operation.request_body
+            for media in (getattr(body, "content", None) or {}).values():
+                _clean_text(media.schema)
+
+
+def _raw_body(guards: list[Any]) -> RequestBody | None:
+    """The body of a route that reads it raw (an e-mail, a team file): the media types its guard
+    accepts, as text."""
+    for guard in guards:
+        media_types = getattr(guard, "media_types", None)
+        if media_types and "application/json" not in media_types:
+            text = Schema(type=OpenAPIType.STRING, description=guard.description)
+            return RequestBody(
+                content={media: OpenAPIMediaType(schema=text) for media in sorted(media_types)},
+                required=True,
+                description=f"The {guard.description}",
+            )
+    return None
+
+
 def describe_errors(app: Litestar) -> None:
     """Add the problem responses and security schemes to the app's OpenAPI document."""
     document = app.openapi_schema
     document.components = document.components or Components()
+    _describe_bodies(app, document)
+    _describe_inputs(document)  # before the Problem schema, which only responses use
     document.components.schemas = {
         **(document.components.schemas or {}),
         PROBLEM: _problem_schema(),
@@ -137,10 +227,10 @@ def describe_errors(app: Litestar) -> None:
                 guards = [getattr(g, "func", g) for g in handler.resolve_guards()]  # unwrapped
                 codes, security = _codes(route.path_format, method, guards)
                 responses = dict(operation.responses or {})
-                for code in sorted(codes):
-                    responses.setdefault(
-                        str(code), OpenAPIResponse(description=WHY[code], content=problem)
-                    )
+                for code in sorted(codes):  # Litestar's own 400 says JSON; it is a problem
+                    responses[str(code)] = OpenAPIResponse(description=WHY[code], content=problem)
                 operation.responses = responses
+                if operation.request_body is None:
+                    operation.request_body = _raw_body(guards)
                 if security:
                     operation.security = security

@@ -14,9 +14,12 @@ from urllib.parse import parse_qsl
 from litestar import Request
 
 from service.common.errors import BadRequest, InvalidInput
+from service.common.validation import CONTROL_CLASS
 
 MAX_JSON_DEPTH = 32
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CLASS}]")
+CLEAN_TEXT_PATTERN = f"^[^{CONTROL_CLASS}]*$"
+"""What the OpenAPI document says of every string the API reads (an ECMA and Python regex)."""
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
 # A JSON text can hold a control character only as itself or as one of these escapes; a body

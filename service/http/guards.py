@@ -32,7 +32,9 @@ def body_as(description: str, accepted: Collection[str], *, json_suffix: bool = 
             title="Unsupported media type",
         )
 
-    guard.media_types = frozenset(accepted)  # type: ignore[attr-defined]  # read by the API docs
+    # Read by the API document (service/http/api_description.py).
+    guard.media_types = frozenset(accepted)  # type: ignore[attr-defined]
+    guard.description = description  # type: ignore[attr-defined]
     return guard
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from service.common.errors import Unauthenticated, Unavailable
@@ -40,6 +41,11 @@ def require_relay_secret(
     operation_id="receiveEmail",
     summary="Receive a customer e-mail from the mail relay",
     tags=["inbound"],
+    responses={
+        HTTP_200_OK: ResponseSpec(
+            InboundOutcome, description="A reply threaded onto its case, or a repeated message"
+        )
+    },
 )
 async def receive_inbound_email(
     request: Request[Any, Any, Any],

@@ -60,8 +60,9 @@ async def provide_account(request: Request[Any, Any, Any], sessions: SessionFact
 
 class WorkspaceController(Controller):
     """A controller of workspace pages: the signed-in account is provided (else the visitor is
-    sent to sign in), and no cache keeps the pages."""
+    sent to sign in), and no cache keeps the pages. Pages are not part of the API document."""
 
+    include_in_schema = False
     dependencies = {"account": Provide(provide_account)}  # noqa: RUF012
     exception_handlers = {SignInRequired: to_sign_in}  # noqa: RUF012
     response_headers = PRIVATE_PAGE_HEADERS

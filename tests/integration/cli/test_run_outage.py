@@ -1,6 +1,7 @@
 """`meridian run` as `make run` starts it, with its embedded Redis killed in the middle of a burst
 of complaints: every intake is answered 201 (or a clean 503 problem), the Redis server is started
-again by the supervisor, and every acknowledgement reaches the SMTP server exactly once."""
+again by the supervisor, every acknowledgement reaches the SMTP server exactly once, and the
+processes' logs hold no customer's address or words."""
 
 from __future__ import annotations
 
@@ -124,4 +125,7 @@ def test_make_run_rides_out_a_redis_kill(
     )
     assert len(ids) == accepted
     assert set(ids.values()) == {1}, [mid for mid, n in ids.items() if n > 1]
-    assert "Traceback" not in log_path.read_text()
+    log = log_path.read_text()
+    assert "Traceback" not in log
+    # The API's, the worker's and the supervisor's lines: no customer's address or words.
+    assert "@example.com" not in log and "parcel" not in log
