@@ -34,8 +34,12 @@ from service.teams.controllers import OpsController
 from service.web import static_files, template_config
 from service.web.account_pages import AdminPages, MyAccountPages
 from service.web.api_docs import swagger_assets, swagger_plugin
+from service.web.calendar_pages import CalendarPages
+from service.web.dashboard_page import DashboardPage
+from service.web.ops_pages import OpsPages
 from service.web.pages import CustomerPages
 from service.web.team_pages import TeamPages
+from service.web.translate_page import TranslatePage
 
 log = logging.getLogger("meridian.app")
 OUTBOX_COALESCE_SECONDS = 0.05
@@ -116,6 +120,10 @@ def create_app(
             TeamPages,
             MyAccountPages,
             AdminPages,
+            OpsPages,
+            TranslatePage,
+            DashboardPage,
+            CalendarPages,
             static_files(),
             swagger_assets(),
         ],

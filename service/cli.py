@@ -43,6 +43,7 @@ from service.i18n.translator_stats import locale_stats, render_table
 from service.notify.mail_drop import latest
 from service.settings import PROJECT_ROOT, VAR_DIR, Settings, local_secret
 from service.teams.directory import TeamChanges, export_teams, team_count, upsert_teams
+from service.teams.staffing import PlanRequest, parse_handle_minutes, render_plan, staffing_plan
 
 T = TypeVar("T")
 SAMPLE_TEAMS = PROJECT_ROOT / "service" / "data" / "sample_teams.toml"
@@ -358,6 +359,27 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Agents needed per language and hour of the week against the seats on duty (Erlang C)."""
+    try:
+        handle = parse_handle_minutes(",".join([Settings.from_env().handle_minutes, *args.handle]))
+    except ValueError as error:
+        print(f"meridian: --handle {error}", file=sys.stderr)
+        return 2
+    request = PlanRequest(
+        weeks=args.weeks,
+        zone=args.zone,
+        language=args.language,
+        target_seconds=args.target_seconds,
+        target_level=args.target_level,
+        handle_minutes=handle,
+    )
+    now = datetime.now(UTC)
+    plan = _in_transaction(lambda session: staffing_plan(session, now, request))
+    print(render_plan(plan))
+    return 0
+
+
 def cmd_locales(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     stats = _in_transaction(lambda session: locale_stats(session, now=now, days=args.days))
@@ -385,6 +407,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed", help="load the sample teams into an empty database").set_defaults(
         func=cmd_seed
     )
+    plan = sub.add_parser("plan", help="staffing: agents needed per language and hour")
+    plan.add_argument("what", choices=["staffing"])
+    plan.add_argument("--weeks", type=int, default=4, help="weeks of history (default 4)")
+    plan.add_argument("--zone", default="UTC", help="the clock of the table (default UTC)")
+    plan.add_argument("--language", help="one language only, e.g. ja")
+    plan.add_argument("--target-seconds", type=float, default=20.0, help="answer within (20)")
+    plan.add_argument("--target-level", type=float, default=0.8, help="share answered (0.8)")
+    plan.add_argument(
+        "--handle",
+        action="append",
+        default=[],
+        metavar="CATEGORY=MINUTES",
+        help="handling time of a category (repeatable; others 10 min)",
+    )
+    plan.set_defaults(func=cmd_plan)
     locales = sub.add_parser("locales", help="translation coverage weighted by demand")
     locales.add_argument("action", choices=["stats"])
     locales.add_argument("--days", type=int, default=30, help="demand window (default 30)")

@@ -86,6 +86,9 @@ class Settings:
     turns the limit off. The environment's default (from_env) is DEFAULT_INTAKE_RATE_LIMIT."""
     trusted_proxies: frozenset[str] = frozenset()
     """Addresses of reverse proxies whose X-Forwarded-For names the real client."""
+    handle_minutes: str = ""
+    """Handling minutes per category for the staffing planner, e.g. ``account=12,billing=8``
+    (MERIDIAN_HANDLE_MINUTES); other categories take service.teams.staffing's default."""
     acknowledgements_per_hour: int = 0
     """Acknowledgement e-mails to one address per hour (later complaints are filed, unmailed);
     0: no cap. The environment's default (from_env) is DEFAULT_ACKNOWLEDGEMENTS_PER_HOUR."""
@@ -135,6 +138,7 @@ class Settings:
             acknowledgements_per_hour=int(
                 env.get("MERIDIAN_ACK_EMAILS_PER_HOUR") or DEFAULT_ACKNOWLEDGEMENTS_PER_HOUR
             ),
+            handle_minutes=env.get("MERIDIAN_HANDLE_MINUTES", ""),
             reopen_window_days=float(env.get("MERIDIAN_REOPEN_WINDOW_DAYS") or REOPEN_WINDOW.days),
         )
 

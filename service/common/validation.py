@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -11,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from service.common.errors import InvalidInput
 
+T = TypeVar("T")
 MAX_TEXT_CHARS = 20_000
 MAX_EMAIL_CHARS = 254
 CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
@@ -76,6 +79,15 @@ class FieldErrors:
     def add(self, field: str, message: str | None) -> None:
         if message:
             self.errors.append({"field": field, "message": message})
+
+    def check(self, parse: Callable[[], T], fallback: T) -> T:
+        """``parse()``, or ``fallback`` with the problems it raised collected here."""
+        try:
+            return parse()
+        except InvalidInput as refused:
+            for error in refused.errors or ():
+                self.add(str(error.get("field")), str(error.get("message")))
+            return fallback
 
     def raise_if_any(self) -> None:
         if self.errors:

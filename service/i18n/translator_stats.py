@@ -69,6 +69,21 @@ def catalog_stats(directory: Path) -> list[CatalogStat]:
     return stats
 
 
+def untranslated(directory: Path, locale: str, limit: int = 100) -> list[str]:
+    """The source strings of `locale`'s catalog still missing or fuzzy (customers get English
+    for them), in catalog order, at most `limit`."""
+    po_path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file)
+    found = []
+    for message in catalog:
+        if message.id and (message.fuzzy or not _is_complete(message)):
+            found.append(message.id if isinstance(message.id, str) else message.id[0])
+            if len(found) == limit:
+                break
+    return found
+
+
 def _is_complete(message: Message) -> bool:
     """Whether a message has its translation, every plural form included."""
     strings = message.string

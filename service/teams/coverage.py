@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -9,6 +12,7 @@ import icalendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.coverage import (
+    Handoff,
     LanguageCoverage,
     Period,
     coverage_report,
@@ -18,10 +22,11 @@ from routing.coverage import (
     week_bounds,
     week_start,
 )
+from routing.coverage_grid import LanguageGrid, coverage_grid
 from routing.language.tags import canonical_tag
 from routing.team_file import build_calendar
 from service.common.errors import invalid
-from service.common.validation import check_zone
+from service.common.validation import FieldErrors, check_zone
 from service.teams.directory import (
     router_view,
     spec_of,
@@ -134,13 +139,7 @@ async def coverage(
 ) -> CoverageOut:
     """Coverage per language over an ISO week (default: this week in ``zone``)."""
     local_zone = parse_zone(zone, "zone")
-    if week is None:
-        monday = week_start(now.astimezone(local_zone).date().isoformat())
-    else:
-        try:
-            monday = week_start(week)
-        except ValueError as error:
-            raise invalid("week", str(error)) from error
+    monday = _monday(week, now, local_zone)
     bounds = week_bounds(monday, local_zone)
     _near(bounds.start, now, "week")
     languages = None if language is None else [parse_language(language, "language")]
@@ -186,3 +185,88 @@ async def shifts_calendar(
         event.add("summary", f"{team.name} on duty")
         feed.add_component(event)
     return feed.to_ical()
+
+
+@dataclass(frozen=True, slots=True)
+class NextHandoff:
+    language: str
+    handoff: Handoff
+
+
+@dataclass(frozen=True, slots=True)
+class Heatmap:
+    """What the coverage page shows: the week's grid and gaps per language in the viewer's
+    zone, who is on duty now and each language's next handoff."""
+
+    monday: date
+    zone: ZoneInfo
+    grids: list[LanguageGrid]
+    reports: list[LanguageCoverage]
+    on_duty_now: list[str]
+    next_handoffs: list[NextHandoff]
+
+    @property
+    def week(self) -> str:
+        year, number, _ = self.monday.isocalendar()
+        return f"{year}-W{number:02d}"
+
+
+def _monday(week: str | None, now: datetime, zone: ZoneInfo) -> date:
+    if not week:
+        return week_start(now.astimezone(zone).date().isoformat())
+    try:
+        return week_start(week)
+    except ValueError as error:
+        raise invalid("week", str(error)) from error
+
+
+async def heatmap(
+    session: AsyncSession, now: datetime, *, week: str | None, zone: str, language: str | None
+) -> Heatmap:
+    """The coverage page's data; a bad week, zone or language is a 422 naming each field."""
+    errors = FieldErrors()
+    local_zone = errors.check(lambda: parse_zone(zone, "zone"), ZoneInfo("UTC"))
+    monday = errors.check(lambda: _monday(week, now, local_zone), now.date())
+    errors.check(lambda: _near(week_bounds(monday, local_zone).start, now, "week"), now)
+    languages = errors.check(
+        lambda: [parse_language(language, "language")] if language else None, None
+    )
+    errors.raise_if_any()
+    bounds = week_bounds(monday, local_zone)
+    _, profiles = await router_view(session)
+    grids = coverage_grid(profiles, monday, local_zone, languages)
+    reports = coverage_report(profiles, bounds, [grid.language for grid in grids])
+    soon = Period(now, now + timedelta(days=8))
+    upcoming = coverage_report(profiles, soon, [grid.language for grid in grids])
+    return Heatmap(
+        monday=monday,
+        zone=local_zone,
+        grids=grids,
+        reports=reports,
+        on_duty_now=[team.key for team in profiles if duty(team, now).on_duty],
+        next_handoffs=[
+            NextHandoff(report.language, report.handoffs[0])
+            for report in upcoming
+            if report.handoffs
+        ],
+    )
+
+
+def gaps_csv(view: Heatmap) -> str:
+    """The week's gaps, one per line: language, start and end in the viewer's zone and UTC."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["language", "start", "end", "hours", "start_utc", "end_utc"])
+    for report in view.reports:
+        for gap in report.gaps:
+            writer.writerow(
+                [
+                    report.language,
+                    gap.start.astimezone(view.zone).isoformat(),
+                    gap.end.astimezone(view.zone).isoformat(),
+                    f"{gap.length / timedelta(hours=1):g}",
+                    gap.start.isoformat(),
+                    gap.end.isoformat(),
+                ]
+            )
+    return out.getvalue()

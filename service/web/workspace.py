@@ -3,6 +3,7 @@ navigation, and the post/redirect/get answers of its forms."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -21,10 +22,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.accounts.controllers import SESSION_ACCOUNT
-from service.common.errors import Forbidden
+from service.common.errors import Forbidden, InvalidInput
 from service.db.models import Account
 from service.http.dependencies import SessionFactory
 from service.i18n import messages
+from service.i18n.catalogs import translations
 from service.i18n.formatting import format_moment
 from service.i18n.negotiation import catalog_name
 from service.teams.directory import team_names
@@ -32,7 +34,9 @@ from service.web.pages import PRIVATE_PAGE_HEADERS, render_page
 
 SignedIn = NamedDependency[Account]
 FormT = TypeVar("FormT")
+T = TypeVar("T")
 UTC_ZONE = ZoneInfo("UTC")
+UNDETERMINED = "und"
 Form = Annotated[FormT, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
@@ -68,6 +72,14 @@ class WorkspaceController(Controller):
     response_headers = PRIVATE_PAGE_HEADERS
 
 
+async def figures_or_errors(work: Awaitable[T]) -> tuple[T | None, dict[str, str]]:
+    """What a page of figures shows, or (when its query is wrong) each field's problem."""
+    try:
+        return await work, {}
+    except InvalidInput as refused:
+        return None, {str(e.get("field")): str(e.get("message")) for e in refused.errors or ()}
+
+
 def require_role(account: Account, *roles: str) -> None:
     if account.role not in roles:
         raise Forbidden(f"this page is for the {', '.join(roles)} role")
@@ -83,6 +95,9 @@ def back_to(path: str, notice: str, **query: str) -> Redirect:
 def display_language(tag: str, locale: str) -> str:
     """A language tag's name in the page's language ("Chinese (Traditional)"); the tag itself
     when Babel does not know it."""
+    if tag.lower() == UNDETERMINED:
+        # NOTE: Shown instead of a language name when detection could not tell the language.
+        return translations(locale).gettext("Language not detected")
     try:
         name = Locale.parse(tag.replace("-", "_")).get_display_name(catalog_name(locale))
     except (ValueError, UnknownLocaleError):

@@ -48,6 +48,7 @@ ON_THE_CASE = {"agent of the team", "lead of the region", "ops", "admin", "ops k
 OPS_ROLES = {"ops", "admin", "ops key"}
 TRANSLATORS = {"translator", *OPS_ROLES}
 SIGNED_IN = set(ACCOUNTS)
+SUPERVISORS = {"lead of the region", "lead of another region", "ops", "admin"}
 
 # (method, path as the app names it, who may, JSON body); {ref} is the cell's case.
 API: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
@@ -114,6 +115,18 @@ PAGES: list[tuple[str, str, set[str], dict[str, str] | None]] = [
     ("POST", "/team/account/presence", SIGNED_IN, {"presence": "away"}),
     ("POST", "/team/account/tokens", SIGNED_IN, {"name": "matrix"}),
     ("POST", "/team/account/tokens/{token_id:int}/revoke", SIGNED_IN, None),
+    ("GET", "/ops/coverage", SUPERVISORS, None),
+    ("GET", "/ops/coverage.csv", SUPERVISORS, None),
+    ("GET", "/ops/staffing", SUPERVISORS, None),
+    ("GET", "/translate", {"translator", "ops", "admin"}, None),
+    ("GET", "/ops/teams", {"ops", "admin"}, None),
+    ("GET", "/ops/teams/file", {"ops", "admin"}, None),
+    ("POST", "/ops/teams/file", {"ops", "admin"}, {"text": "", "action": "preview"}),
+    ("GET", "/ops/teams/{key:str}/calendar", {"ops", "admin"}, None),
+    ("POST", "/ops/teams/{key:str}/calendar", {"ops", "admin"}, {"action": "preview"}),
+    ("GET", "/dashboard", SUPERVISORS, None),
+    ("GET", "/dashboard/charts/{chart:str}", SUPERVISORS, None),
+    ("GET", "/dashboard/tables/{table:str}", SUPERVISORS, None),
     ("GET", "/admin/accounts", {"admin"}, None),
     ("POST", "/admin/accounts", {"admin"}, {"email": "n@example.com", "role": "translator"}),
     ("POST", "/admin/accounts/{email:str}/disable", {"admin"}, None),
@@ -200,6 +213,8 @@ def _url(template: str, case: dict[str, Any], token_id: int = 0) -> str:
         "{key:str}": "manila",
         "{email:str}": "b@example.com",
         "{token_id:int}": str(token_id),
+        "{chart:str}": "sla.svg",
+        "{table:str}": "csat.csv",
     }
     for placeholder, value in values.items():
         template = template.replace(placeholder, value)

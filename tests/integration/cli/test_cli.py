@@ -108,3 +108,21 @@ def test_mail_list_shows_the_newest_dropped_mail(tmp_path: Path) -> None:
         "[MRD-7K3F92] 我們已收到您的投訴",
         f"{path}\n",
     ]
+
+
+def test_plan_staffing_says_when_there_is_no_history_and_names_bad_options(
+    tmp_path: Path,
+) -> None:
+    env = {"MERIDIAN_VAR_DIR": str(tmp_path), "MERIDIAN_DATABASE_URL": ""}
+    for setup in (("db", "upgrade"), ("seed",)):
+        assert meridian(*setup, env=env).returncode == 0
+    plan = meridian("plan", "staffing", "--weeks", "2", "--language", "ko", env=env)
+    assert plan.returncode == 0, plan.stderr
+    assert "target: 80% answered within 20 s" in plan.stdout
+    assert "ko: no complaints in the last 2 weeks, nothing to plan from" in plan.stdout
+    refused = meridian("plan", "staffing", "--weeks", "0", "--zone", "Mars/X", env=env)
+    assert refused.returncode == 1
+    assert "weeks: must be a whole number from 1 to 52" in refused.stderr
+    assert "zone: unknown time zone 'Mars/X'" in refused.stderr
+    bad_handle = meridian("plan", "staffing", "--handle", "account=soon", env=env)
+    assert bad_handle.returncode == 2 and "account=soon" in bad_handle.stderr

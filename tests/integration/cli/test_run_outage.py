@@ -112,9 +112,13 @@ def test_make_run_rides_out_a_redis_kill(
             accepted = statuses.count(201)
             assert accepted >= BURST - 5, statuses
 
-            _wait(lambda: "redis exited with status -9" in log_path.read_text(), 30, "the log")
-            _wait(healthy, 90, "the service to recover")
-            _wait(lambda: len(handler.received) >= accepted, 90, "every acknowledgement")
+            try:
+                _wait(lambda: "redis exited with status -9" in log_path.read_text(), 30, "the log")
+                _wait(healthy, 90, "the service to recover")
+                _wait(lambda: len(handler.received) >= accepted, 150, "every acknowledgement")
+            except AssertionError as late:
+                tail = "\n".join(log_path.read_text().splitlines()[-80:])
+                raise AssertionError(f"{late}; {len(handler.received)} received\n{tail}") from None
             time.sleep(2)  # a duplicate would arrive now
     finally:
         run.send_signal(signal.SIGINT)

@@ -16,7 +16,12 @@ from service.i18n import catalogs as i18n
 from service.i18n.catalogs import translations
 from service.i18n.formatting import format_due
 from service.i18n.negotiation import SUPPORTED, LocaleChoice, negotiate
-from service.i18n.translator_stats import CatalogStat, catalog_stats, weighted_stats
+from service.i18n.translator_stats import (
+    CatalogStat,
+    catalog_stats,
+    untranslated,
+    weighted_stats,
+)
 
 REPO_LOCALES = Path(__file__).resolve().parents[3] / "locales"
 
@@ -218,6 +223,17 @@ def test_catalog_stats_counts_translated_fuzzy_and_missing(tmp_path: Path) -> No
         CatalogStat(locale="de", translated=0, fuzzy=0, missing=0, total=0),
         CatalogStat(locale="ru", translated=2, fuzzy=1, missing=2, total=5),
     ]
+
+
+def test_untranslated_lists_missing_and_fuzzy_strings_in_catalog_order(tmp_path: Path) -> None:
+    catalog = Catalog(locale="ru")
+    catalog.add("One", "Один")
+    catalog.add("Two", "Два", flags=["fuzzy"])
+    catalog.add("Three", "")
+    catalog.add(("%(num)s case", "%(num)s cases"), ("a", "b", ""))
+    _write_catalog(tmp_path, "ru", catalog)
+    assert untranslated(tmp_path, "ru") == ["Two", "Three", "%(num)s case"]
+    assert untranslated(tmp_path, "ru", limit=1) == ["Two"]
 
 
 def test_shipped_catalogs_are_complete() -> None:
