@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.db.models import OutboxMessage, TaskRun
@@ -55,32 +55,48 @@ async def drain(
 ) -> int:
     """Enqueue due outbox rows that are unsent (or lost); returns how many went to arq.
 
-    Rows are locked (SKIP LOCKED on PostgreSQL) so concurrent drainers share the work; a Redis
-    error rolls the batch back and the rows stay pending for the next drain.
+    Each batch is read in a short transaction, handed to arq with no transaction open (so the
+    database's write lock is never held across a Redis call), then marked in one UPDATE. Two
+    drainers that read the same rows enqueue each job once (arq keys it by job_id), and a Redis
+    error leaves the rows not yet handed over pending for the next drain.
     """
     pool = await queue.pool()
     sent = 0
     while True:
-        async with sessions() as session, session.begin():
-            rows = (
-                await session.scalars(
-                    select(OutboxMessage)
+        async with sessions() as session:
+            due = (
+                await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.task)
                     .where(
                         _unsent_or_lost(now, redeliver_after),
                         OutboxMessage.available_at <= now,
                     )
                     .order_by(OutboxMessage.id)
                     .limit(batch)
-                    .with_for_update(skip_locked=True)
                 )
             ).all()
-            for row in rows:
-                row.attempts += 1
-                await pool.enqueue_job(row.task, row.id, _job_id=job_id(row.id))
-                row.enqueued_at = now
-            sent += len(rows)
-        if len(rows) < batch:
+        handed: list[int] = []
+        try:
+            for message_id, task in due:
+                await pool.enqueue_job(task, message_id, _job_id=job_id(message_id))
+                handed.append(message_id)
+        finally:
+            if handed:
+                await _mark_enqueued(sessions, handed, now)
+        sent += len(handed)
+        if len(due) < batch:
             return sent
+
+
+async def _mark_enqueued(
+    sessions: async_sessionmaker[AsyncSession], ids: list[int], now: datetime
+) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(enqueued_at=now, attempts=OutboxMessage.attempts + 1)
+        )
 
 
 async def pending(session: AsyncSession) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from arq.connections import RedisSettings
@@ -133,3 +134,50 @@ async def test_health_reports_each_part(client: Client, redis_url: str) -> None:
     assert body["worker"] == "ok" and body["status"] == "ok"
     assert 0 <= body["worker_heartbeat_age_seconds"] < 5
     await queue.close()
+
+
+class _WritingWhileEnqueued:
+    """Real arq over real Redis; each enqueue first commits a write of another transaction, as
+    an intake arriving mid-drain would. It only gets through if the drain holds no write lock
+    while it talks to Redis."""
+
+    def __init__(
+        self, queue: ArqConnection, sessions: async_sessionmaker[AsyncSession], now: datetime
+    ) -> None:
+        self.queue, self.sessions, self.now, self.writes = queue, sessions, now, 0
+
+    async def pool(self) -> Any:
+        real = await self.queue.pool()
+        outer = self
+
+        class Pool:
+            async def enqueue_job(self, *args: Any, **kwargs: Any) -> Any:
+                async with outer.sessions() as session, session.begin():
+                    session.add(OutboxMessage(task="noop", payload={}, enqueued_at=outer.now))
+                outer.writes += 1
+                return await real.enqueue_job(*args, **kwargs)
+
+        return Pool()
+
+
+async def test_the_drain_lets_other_writers_in_while_it_talks_to_redis(
+    client: Client, sessions: async_sessionmaker[AsyncSession], redis_url: str, clock: Clock
+) -> None:
+    await _flush(redis_url)
+    filed = await client.post(
+        "/api/v1/cases",
+        json={"text": "My invoice is wrong twice.", "contact": {"email": "ana@example.com"}},
+    )
+    assert filed.status_code == 201
+    queue = ArqConnection(redis_url)
+    writing = _WritingWhileEnqueued(queue, sessions, clock.now)
+    try:
+        assert await drain(sessions, writing, now=clock.now) == 2  # type: ignore[arg-type]
+    finally:
+        await queue.close()
+    assert writing.writes == 2
+    async with sessions() as session:
+        pending = await session.scalar(
+            select(func.count()).where(OutboxMessage.enqueued_at.is_(None))
+        )
+    assert pending == 0
