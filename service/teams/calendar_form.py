@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from routing.calendar import WEEKDAYS
 from routing.coverage import week_start
 from routing.coverage_grid import LanguageGrid, language_grid
@@ -22,8 +24,7 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 _KEY = re.compile(r'^\s*"?([A-Za-z_]+)"?\s*=')
 
 
-@dataclass(frozen=True)
-class CalendarForm:
+class CalendarForm(msgspec.Struct, frozen=True):
     """What the editor's form holds: text fields as the person typed them."""
 
     timezone: str = ""
@@ -138,9 +139,9 @@ def _field_of(text: str, line: int | None) -> str:
     return field if field in (*EDITED, *WEEKDAYS) else "calendar"
 
 
-def edited_spec(stored: TeamSpec, form: CalendarForm) -> tuple[TeamSpec, str]:
-    """The team as the form describes it, and its block of the team file; CalendarProblems
-    when anything is wrong (nothing is saved then)."""
+def edited_spec(stored: TeamSpec, form: CalendarForm) -> TeamSpec:
+    """The team as the form describes it; CalendarProblems when anything is wrong (nothing is
+    saved then)."""
     text, problems = _toml(stored, form)  # the parts it could not read are left out
     try:
         (spec,) = parse_teams(text)
@@ -149,7 +150,7 @@ def edited_spec(stored: TeamSpec, form: CalendarForm) -> tuple[TeamSpec, str]:
             problems.setdefault(_field_of(text, problem.line), []).append(problem.message)
     if problems:
         raise CalendarProblems(problems)
-    return spec, text
+    return spec
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ download, and a team's calendar editor with a preview of the change before it is
 from __future__ import annotations
 
 import difflib
-from dataclasses import asdict, fields
 from typing import Annotated, Any
 
 import msgspec
@@ -40,26 +39,10 @@ CALENDAR_ROLES = ("ops", "admin")
 TEAMS = "/ops/teams"
 
 
-class CalendarFormBody(msgspec.Struct):
+class CalendarFormBody(CalendarForm, frozen=True):
     """The editor's form as posted: its fields, and which button was pressed."""
 
-    timezone: str = ""
-    country: str = ""
-    subdivision: str = ""
-    seats: str = ""
-    mon: str = ""
-    tue: str = ""
-    wed: str = ""
-    thu: str = ""
-    fri: str = ""
-    sat: str = ""
-    sun: str = ""
-    holidays: str = ""
-    overrides: str = ""
     action: str = "preview"
-
-    def form(self) -> CalendarForm:
-        return CalendarForm(**{f.name: getattr(self, f.name) for f in fields(CalendarForm)})
 
 
 class TeamFileBody(msgspec.Struct):
@@ -178,16 +161,15 @@ class CalendarPages(WorkspaceController):
         with each problem next to its field."""
         require_role(account, *CALENDAR_ROLES)
         stored = spec_of(await find_team(db_session, key))
-        form = data.form()
         try:
-            edited, _ = edited_spec(stored, form)
+            edited = edited_spec(stored, data)
         except CalendarProblems as refused:
             return await self._editor(
-                request, db_session, account, stored, form, problems=refused.problems
+                request, db_session, account, stored, data, problems=refused.problems
             )
         if data.action != "save":
             return await self._editor(
-                request, db_session, account, stored, form, change=preview(stored, edited, now)
+                request, db_session, account, stored, data, change=preview(stored, edited, now)
             )
         await upsert_teams(db_session, [edited])  # in the transaction that read the team
         await db_session.commit()
@@ -211,7 +193,7 @@ class CalendarPages(WorkspaceController):
             422 if problems else 200,
             nav="teams",
             team=stored,
-            form=asdict(form),
+            form=msgspec.structs.asdict(form),
             problems=problems,
             **page_helpers(None, account.locale),
             **{k: v for k, v in values.items() if k != "problems"},

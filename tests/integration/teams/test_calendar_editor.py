@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,7 +30,7 @@ async def _form(client: Client, sessions: async_sessionmaker[AsyncSession]) -> d
     assert token is not None
     async with sessions() as session:
         stored = spec_of(await find_team(session, "tokyo"))
-    return {"_csrf_token": token.group(1), **vars(form_of(stored))}
+    return {"_csrf_token": token.group(1), **msgspec.structs.asdict(form_of(stored))}
 
 
 async def _tokyo_saturday(sessions: async_sessionmaker[AsyncSession]) -> Any:
