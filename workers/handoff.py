@@ -7,6 +7,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from service.cases.handoff import hand_off
 from service.teams.directory import router_view
 from workers.once import utcnow
@@ -40,7 +42,16 @@ async def sweep_handoffs(ctx: dict[str, Any]) -> int:
 
 
 async def schedule_handoffs(ctx: dict[str, Any]) -> int:
-    """Defer a handoff job to each on-duty team's next shift end (de-duplicated by job id)."""
+    """Defer a handoff job to each on-duty team's next shift end (de-duplicated by job id).
+    Without Redis it says so and stops: its next run schedules them (the sweep covers meanwhile)."""
+    try:
+        return await _schedule(ctx)
+    except RedisError as lost:
+        log.warning("handoffs not scheduled, Redis is unavailable (%s); the next run will", lost)
+        return 0
+
+
+async def _schedule(ctx: dict[str, Any]) -> int:
     now = utcnow()
     scheduled = 0
     async with ctx["sessions"]() as session:
