@@ -24,18 +24,20 @@ from workers.upkeep import apply_retention, drain_outbox, watch_sla
 REDIS_URL = redis_url_from_env()
 
 
-# Each task's timeout is sized to the task, so that the jobs of a killed worker come back
-# (arq retries a job whose worker vanished once its timeout has passed) in seconds, not minutes.
+# Each task's timeout is sized to the task, and none is over a minute: arq keeps a job's
+# "in progress" mark in Redis for the longest timeout + 10 s, and a job whose worker died (or
+# lost Redis) mid-run only comes back when that mark expires. The long tasks work in committed
+# batches, so one cut short by its timeout leaves the rest to the next run.
 TIMEOUTS = {
     "notify_team": 30,  # one webhook POST: 2 attempts of at most 10 s
     "escalate": 30,
     "email_customer": 45,  # SMTP with a 10 s timeout, or a file
-    "handoff_team": 240,  # batches of 5,000 cases
+    "handoff_team": 60,  # batches of 5,000 cases; the minute sweep finishes a cut-short one
     "drain_outbox": 60,
     "schedule_handoffs": 30,
-    "sweep_handoffs": 240,
-    "watch_sla": 120,
-    "apply_retention": 600,
+    "sweep_handoffs": 60,
+    "watch_sla": 60,
+    "apply_retention": 60,
 }
 
 
@@ -76,7 +78,7 @@ class WorkerSettings:
         every_minute(schedule_handoffs),
         every_minute(sweep_handoffs),
         every_minute(watch_sla),
-        cron(apply_retention, hour=3, minute=17, unique=True, timeout=TIMEOUTS["apply_retention"]),
+        cron(apply_retention, minute=17, unique=True, timeout=TIMEOUTS["apply_retention"]),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -5,6 +5,7 @@ the person: contact, texts, replies, notes, survey comment."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,11 +99,17 @@ async def cases_of(session: AsyncSession, email: str) -> list[Case]:
 
 
 async def apply_retention(
-    sessions: async_sessionmaker[AsyncSession], now: datetime, days: int
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    days: int,
+    *,
+    batches: int | None = None,
+    batch_size: int = RETENTION_BATCH,
 ) -> int:
-    """Erase the personal data of cases resolved or closed more than `days` ago; how many."""
+    """Erase the personal data of cases resolved or closed more than `days` ago, in at most
+    `batches` committed batches (all when None); how many."""
     cutoff, erased = now - timedelta(days=days), 0
-    while True:
+    for _ in itertools.count() if batches is None else range(batches):
         async with sessions() as session, session.begin():
             query = (
                 select(Case)
@@ -111,11 +118,12 @@ async def apply_retention(
                     Case.resolved_at < cutoff,
                     Case.contact_email.not_like(f"%@{ERASED_DOMAIN}"),
                 )
-                .limit(RETENTION_BATCH)
+                .limit(batch_size)
                 .with_for_update(skip_locked=True)
             )
             batch = list((await session.scalars(query)).all())
             for case in batch:
                 erased += await erase_case(session, case, now, actor="retention")
-        if len(batch) < RETENTION_BATCH:
-            return erased
+        if len(batch) < batch_size:
+            break
+    return erased

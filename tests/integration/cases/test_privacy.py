@@ -136,6 +136,21 @@ async def test_retention_erases_cases_resolved_long_ago_only(
     assert (await _stored(sessions, still_open["reference"])).text == TEXT
 
 
+async def test_a_retention_run_stops_after_its_batches_and_the_next_goes_on(
+    client: Client, sessions: Sessions, clock: Clock
+) -> None:
+    filed = [await _filed(client) for _ in range(3)]
+    for case in filed:
+        await _work(client, case["reference"], ("resolve", {"summary": "Ersatz versandt."}))
+    clock.advance(timedelta(days=400))
+
+    assert await apply_retention(sessions, clock.now, days=365, batches=1, batch_size=2) == 2
+    assert await apply_retention(sessions, clock.now, days=365, batches=1, batch_size=2) == 1
+    assert await apply_retention(sessions, clock.now, days=365, batches=1, batch_size=2) == 0
+    for case in filed:
+        assert (await _stored(sessions, case["reference"])).text == ERASED
+
+
 def test_an_administrator_exports_and_erases_by_address(tmp_path: Path) -> None:
     env = {
         "MERIDIAN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'm.db'}",
