@@ -14,6 +14,8 @@ from litestar.openapi import OpenAPIConfig
 
 from routing.language import preload as preload_language_model
 from service.accounts.controllers import AccountPages
+from service.attachments.backends import storage_for
+from service.attachments.controllers import AttachmentController
 from service.cases.controllers import CaseController, TeamQueueController
 from service.db.engine import create_engine, session_factory
 from service.http.api_description import describe_errors
@@ -96,6 +98,7 @@ def create_app(
         app.state.sessions = session_factory(engine)
         app.state.arq = ArqConnection(settings.redis_url_or_default)
         app.state.outbox_nudge = asyncio.Event()
+        app.state.attachments = storage_for(settings.attachments_url, settings.attachments_folder)
         drainer = asyncio.create_task(_drain_outbox_forever(app)) if drain_outbox else None
         try:
             yield
@@ -105,11 +108,13 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await drainer
             await app.state.arq.close()
+            await app.state.attachments.close()
             await engine.dispose()
 
     app = Litestar(
         route_handlers=[
             CaseController,
+            AttachmentController,
             TeamQueueController,
             health,
             locale_stats,

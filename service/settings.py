@@ -16,6 +16,7 @@ VAR_DIR = Path(os.environ.get("MERIDIAN_VAR_DIR", PROJECT_ROOT / "var"))
 SECRET_KEY_FILE = "secret-key.txt"
 DEFAULT_INTAKE_RATE_LIMIT = "30/minute"
 DEFAULT_ACKNOWLEDGEMENTS_PER_HOUR = 5
+MIB = 1024 * 1024
 WEBHOOK_SECRET_FILE = "webhook-secret.txt"
 
 
@@ -98,7 +99,7 @@ class Settings:
         return self.acknowledgements_per_hour or None
 
     retention_days: int = 365
-    """Personal data of cases resolved or closed longer ago than this is erased (a daily job)."""
+    """Personal data of cases resolved or closed longer ago than this is erased (hourly job)."""
     dev_http_webhooks: bool = False
     """Development only: team webhooks may use plain http:// to a loopback address."""
     tier_claim_secret: str | None = None
@@ -109,6 +110,14 @@ class Settings:
     @property
     def reopen_window(self) -> timedelta:
         return timedelta(days=self.reopen_window_days)
+
+    attachments_url: str | None = None
+    """s3://bucket/prefix (AWS_* variables for credentials and endpoint) or file:///folder;
+    None: files under `attachments_folder`."""
+    attachments_folder: Path = VAR_DIR / "attachments"
+    attachment_max_bytes: int = 10 * MIB
+    case_attachments_max_bytes: int = 50 * MIB
+    """All the files on one case together."""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -140,6 +149,11 @@ class Settings:
             ),
             handle_minutes=env.get("MERIDIAN_HANDLE_MINUTES", ""),
             reopen_window_days=float(env.get("MERIDIAN_REOPEN_WINDOW_DAYS") or REOPEN_WINDOW.days),
+            attachments_url=env.get("MERIDIAN_ATTACHMENTS_URL") or None,
+            attachment_max_bytes=int(float(env.get("MERIDIAN_ATTACHMENT_MAX_MB") or 10) * MIB),
+            case_attachments_max_bytes=int(
+                float(env.get("MERIDIAN_CASE_ATTACHMENTS_MAX_MB") or 50) * MIB
+            ),
         )
 
     @property

@@ -11,11 +11,13 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 
 from routing.language import preload as preload_language_model
+from service.attachments.backends import storage_for
 from service.common.logs import configure_logging
 from service.db.engine import create_engine, session_factory
 from service.notify.smtp import SmtpSettings
 from service.outbox.arq_connection import WORKER_HEALTH_INTERVAL, ArqConnection
 from service.settings import Settings, redis_url_from_env
+from workers.files import remove_files
 from workers.handoff import handoff_team, schedule_handoffs, sweep_handoffs
 from workers.notify import email_customer, escalate, notify_team
 from workers.upkeep import apply_retention, drain_outbox, watch_sla
@@ -32,6 +34,7 @@ TIMEOUTS = {
     "notify_team": 30,  # one webhook POST: 2 attempts of at most 10 s
     "escalate": 30,
     "email_customer": 45,  # SMTP with a 10 s timeout, or a file
+    "remove_files": 45,  # one delete per file of a case
     "handoff_team": 60,  # batches of 5,000 cases; the minute sweep finishes a cut-short one
     "drain_outbox": 60,
     "schedule_handoffs": 30,
@@ -55,17 +58,19 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = create_engine(settings.database_url)
     ctx["sessions"] = session_factory(ctx["engine"])
     ctx["arq"] = ArqConnection(REDIS_URL)
+    ctx["attachments"] = storage_for(settings.attachments_url, settings.attachments_folder)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     await ctx["arq"].close()
+    await ctx["attachments"].close()
     await ctx["engine"].dispose()
 
 
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
         func(task, timeout=TIMEOUTS[task.__name__])
-        for task in (notify_team, escalate, email_customer, handoff_team)
+        for task in (notify_team, escalate, email_customer, handoff_team, remove_files)
     ]
     cron_jobs: ClassVar[list[Any]] = [
         cron(

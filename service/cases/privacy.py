@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.attachments.files import attachments_of, remove_case_files
 from service.cases.access import revoke_links
 from service.cases.records import record_event
 from service.db.models import Case, CaseEvent, Reply
+from service.outbox.store import add_side_effect
 
 ERASED = "[erased]"
 ERASED_DOMAIN = "erased.invalid"
@@ -60,6 +62,11 @@ async def export_case(session: AsyncSession, case: Case) -> dict[str, Any]:
             for r in sorted(replies, key=lambda r: r.id)
         ],
         "history": [{"at": e.at.isoformat(), "event": e.kind} for e in events],
+        "files": [
+            {"name": a.name, "size": a.size, "type": a.media_type, "at": a.at.isoformat()}
+            for a in await attachments_of(session, case, with_internal=False)
+            if a.removed_at is None
+        ],
         "survey": None
         if case.csat_score is None
         else {"score": case.csat_score, "comment": case.csat_comment},
@@ -87,6 +94,8 @@ async def erase_case(session: AsyncSession, case: Case, now: datetime, *, actor:
                 key: (ERASED if key in _PERSONAL_EVENT_FIELDS and value else value)
                 for key, value in event.data.items()
             }
+    if keys := await remove_case_files(session, case, now):
+        add_side_effect(session, "remove_files", now, case_id=case.id, keys=keys)
     record_event(session, case, "erased", actor, now)
     return True
 

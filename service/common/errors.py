@@ -68,6 +68,12 @@ class UnsupportedFormat(DomainError):
     default_kind = "unsupported-media-type"
 
 
+class TooLarge(DomainError):
+    """More bytes than the operation takes."""
+
+    default_kind = "too-large"
+
+
 class InvalidInput(DomainError):
     """Input that was read but is wrong; `errors` names each field."""
 

@@ -273,3 +273,24 @@ class TaskRun(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Attachment(Base):
+    """A file on a case: the customer's evidence or a team's document. Its bytes live in the
+    attachment storage under `sha256`; erasure removes them and keeps this row (name, size and
+    hash) for the audit trail."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    added_by: Mapped[str] = mapped_column(String(200))
+    """"customer", "email", or the agent's account e-mail."""
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    """On an internal note: staff only, never shown to the customer."""
+    removed_at: Mapped[datetime | None]

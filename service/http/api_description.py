@@ -53,7 +53,7 @@ WHY = {
     404: "No such case or team for these credentials",
     409: "Not possible in the case's current state",
     413: "The body is too large",
-    415: "The body is not in the format this route reads",
+    415: "The body is not in the format this route reads (or a file is of a refused type)",
     422: "A field is wrong (each named in `errors`), or holds control characters",
     429: "Too many submissions from this client; see Retry-After",
     503: "A dependency is not available or not configured; see Retry-After",
@@ -102,6 +102,11 @@ def _codes(path: str, method: str, guards: list[Any]) -> tuple[set[int], list[di
     if _CUSTOMER_ROUTE.match(path) and not security:
         codes.add(404)
         security = [{"caseToken": []}]
+    if path.startswith("/api/v1/cases/{reference}/attachments"):
+        codes |= {401, 403, 404}  # a customer's token, or staff credentials of the case's team
+        security = [{"caseToken": []}, {"personalToken": []}, {"teamKey": []}, {"opsKey": []}]
+        if method == "POST":
+            codes.add(415)
     if path == "/api/v1/inbound/email":
         codes |= {401, 503}
         security = [{"relaySecret": []}]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.accounts.services import caller_for
 from service.accounts.tokens import account_of_token, is_personal_token
+from service.attachments.storage import Storage
 from service.common.caller import Caller
 from service.common.errors import Unauthenticated
 from service.common.secrets import hash_secret
@@ -32,6 +33,7 @@ AppSettings = NamedDependency[Settings]
 Now = NamedDependency[datetime]
 NudgeOutbox = NamedDependency[Nudge]
 CurrentCaller = NamedDependency[Caller]
+AttachmentStorage = NamedDependency[Storage]
 CALLER_KEY = "caller"  # in the request's state, once authenticated
 API_KEY_CHALLENGE = 'Bearer, ApiKey header="X-Api-Key"'
 
@@ -51,6 +53,11 @@ def provide_sessions(state: State) -> Sessions:
 def provide_settings(state: State) -> Settings:
     settings: Settings = state.settings
     return settings
+
+
+def provide_attachments(state: State) -> Storage:
+    storage: Storage = state.attachments
+    return storage
 
 
 def provide_now(state: State) -> datetime:
@@ -103,6 +110,14 @@ async def provide_caller(request: ASGIConnection[Any, Any, Any, Any]) -> Caller:
     return await authenticate(request)
 
 
+def is_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """The request carries staff credentials (a personal token or an API key), not a
+    customer's case token."""
+    bearer = connection.headers.get("authorization", "")
+    personal = bearer.lower().startswith("bearer ") and is_personal_token(bearer[7:].strip())
+    return personal or any(h in connection.headers for h in ("x-api-key", "x-ops-key"))
+
+
 def customer_token(connection: ASGIConnection[Any, Any, Any, Any], token: str | None) -> str | None:
     """The customer's token: `Authorization: Bearer …`, else the `?token=` query value."""
     header = connection.headers.get("authorization", "")
@@ -116,6 +131,7 @@ DEPENDENCIES: dict[str, Provide] = {
     "sessions": Provide(provide_sessions, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
+    "attachments": Provide(provide_attachments, sync_to_thread=False),
     "nudge_outbox": Provide(provide_nudge_outbox, sync_to_thread=False),
     "caller": Provide(provide_caller),
 }

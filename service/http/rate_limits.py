@@ -18,7 +18,7 @@ from service.settings import Settings
 STORE = "rate_limit"
 UNITS: tuple[DurationUnit, ...] = ("second", "minute", "hour", "day")
 PUBLIC_SUBMISSIONS = re.compile(
-    r"^(?:/|/api/v1/cases/?|(?:/api/v1)?/cases/[^/]+/(?:survey|messages))$"
+    r"^(?:/|/api/v1/cases/?|(?:/api/v1)?/cases/[^/]+/(?:survey|messages|attachments))$"
 )
 
 

@@ -74,9 +74,18 @@ def team_keys(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
 
 @pytest.fixture
 def app(
-    database_url: str, redis_url: str, clock: Clock, sessions: async_sessionmaker[AsyncSession]
+    database_url: str,
+    redis_url: str,
+    clock: Clock,
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
 ) -> Litestar:
-    settings = Settings(database_url=database_url, redis_url=redis_url, ops_api_key=OPS_KEY)
+    settings = Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        ops_api_key=OPS_KEY,
+        attachments_folder=tmp_path / "attachments",
+    )
     return create_app(settings, clock=clock, drain_outbox=False)
 
 

@@ -1,0 +1,22 @@
+"""The attachment storage a deployment asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from service.attachments.s3_storage import S3Storage
+from service.attachments.storage import FolderStorage, Storage
+
+
+def storage_for(url: str | None, default_folder: Path) -> Storage:
+    """`s3://bucket/prefix` (credentials and endpoint from the usual AWS_* variables), a
+    `file:///path`, or the default folder when `url` is empty."""
+    if not url:
+        return FolderStorage(default_folder)
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return FolderStorage(Path(parts.path))
+    if parts.scheme == "s3" and parts.netloc:
+        return S3Storage(bucket=parts.netloc, prefix=parts.path.strip("/"))
+    raise ValueError("MERIDIAN_ATTACHMENTS_URL must be s3://bucket/prefix or file:///path")

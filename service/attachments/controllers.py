@@ -1,0 +1,146 @@
+"""Attachment endpoints: the customer (with the case's token) and the case's team add files to
+a case and read them back."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.status_codes import HTTP_201_CREATED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.attachments.files import (
+    Limits,
+    Upload,
+    attach,
+    attachment_of,
+    check_files,
+)
+from service.cases.access import case_for_customer, case_for_team
+from service.db.models import Case
+from service.http.dependencies import (
+    AppSettings,
+    AttachmentStorage,
+    DbSession,
+    Now,
+    SessionFactory,
+    authenticate,
+    customer_token,
+    is_staff,
+)
+from service.http.downloads import file_response
+from service.http.params import TokenQuery
+from service.settings import Settings
+
+UPLOAD_MAX_BODY_BYTES = 64 * 1024 * 1024
+"""One upload request: the files of a case (50 MiB by default) and the multipart framing."""
+
+
+@dataclass
+class FileUpload:
+    file: list[UploadFile]
+    """One or more files, each a part named `file`."""
+
+
+class Attached(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    size: int
+    media_type: str
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        per_file=settings.attachment_max_bytes, per_case=settings.case_attachments_max_bytes
+    )
+
+
+async def read_uploads(files: list[UploadFile]) -> list[Upload]:
+    return [Upload(name=file.filename or "", content=await file.read()) for file in files]
+
+
+class AttachmentController(Controller):
+    path = "/api/v1/cases/{reference:str}/attachments"
+    tags = ["attachments"]
+
+    async def _case(
+        self,
+        request: Request[Any, Any, Any],
+        reference: str,
+        db_session: AsyncSession,
+        settings: Settings,
+        now: datetime,
+        token: str | None,
+    ) -> tuple[Case, str, bool]:
+        """The case, who is asking ("customer" or the agent) and whether they see internal
+        files."""
+        if is_staff(request):
+            caller = await authenticate(request)
+            case = await case_for_team(db_session, caller, reference)
+            return case, caller.actor or "team", True
+        case = await case_for_customer(
+            db_session,
+            reference,
+            customer_token(request, token),
+            secret_key=settings.secret_key,
+            now=now,
+        )
+        return case, "customer", False
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=UPLOAD_MAX_BODY_BYTES,
+        operation_id="addAttachments",
+        summary="Add files to a case (multipart, each part named `file`) with the case's token",
+    )
+    async def add(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        data: Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        db_session: DbSession,
+        sessions: SessionFactory,
+        settings: AppSettings,
+        attachments: AttachmentStorage,
+        now: Now,
+        token: TokenQuery = None,
+    ) -> Attached | list[Attached]:
+        """One file answers with its record, several with a list of them."""
+        case, by, _ = await self._case(request, reference, db_session, settings, now, token)
+        await db_session.close()
+        limits = limits_of(settings)
+        checked = await asyncio.to_thread(check_files, await read_uploads(data.file), limits)
+        rows = await attach(sessions, attachments, case.id, checked, limits, by=by, now=now)
+        records = [
+            Attached(id=r.id, name=r.name, size=r.size, media_type=r.media_type) for r in rows
+        ]
+        return records[0] if len(records) == 1 else records
+
+    @get(
+        "/{attachment_id:str}",
+        operation_id="getAttachment",
+        summary="A file of the case, as a download (with the case's token)",
+        media_type="application/octet-stream",
+    )
+    async def read(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        attachment_id: FromPath[str],
+        db_session: DbSession,
+        settings: AppSettings,
+        attachments: AttachmentStorage,
+        now: Now,
+        token: TokenQuery = None,
+    ) -> Response[bytes]:
+        case, _, staff = await self._case(request, reference, db_session, settings, now, token)
+        row = await attachment_of(db_session, case, attachment_id, with_internal=staff)
+        return await file_response(attachments, row)

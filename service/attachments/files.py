@@ -1,0 +1,240 @@
+"""Files on a case: checked and cleaned before anything is stored, bytes put in the storage
+before the rows that name them are committed, and bytes nobody names any more removed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.attachments import images, kinds
+from service.attachments.storage import Storage
+from service.cases.records import record_event
+from service.common.errors import InvalidInput, NotFound, TooLarge, UnsupportedFormat
+from service.db.models import Attachment, Case
+
+FILES_PER_CASE = 20
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: the name its sender gave and its bytes."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that passed every check: its type read from the content, its name cleaned, an
+    image re-encoded without metadata."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class Limits:
+    per_file: int
+    per_case: int
+    files: int = FILES_PER_CASE
+
+
+def _problem(code: str, message: str) -> InvalidInput:
+    return InvalidInput([{"field": "file", "code": code, "message": message}])
+
+
+def check_file(upload: Upload, limits: Limits) -> CheckedFile:
+    """The cleaned file, or the domain error that says what is wrong with it (CPU-bound: call
+    it in a worker thread)."""
+    if not upload.content:
+        raise _problem("file_empty", f"{upload.name or 'the file'} is empty")
+    if len(upload.content) > limits.per_file:
+        raise TooLarge(
+            f"a file may hold at most {limits.per_file // 1024} KiB",
+            errors=[{"field": "file", "code": "file_too_large", "message": "file too large"}],
+        )
+    media_type = kinds.media_type_of(upload.content)
+    if media_type is None:
+        raise UnsupportedFormat(
+            "files may be images (JPEG, PNG, GIF, WebP), PDF, audio, video or plain text",
+            errors=[{"field": "file", "code": "file_type_refused", "message": "type refused"}],
+        )
+    if kinds.name_contradicts(upload.name, media_type):
+        raise _problem(
+            "file_name_contradicts", f"the content is {media_type}, not what its name says"
+        )
+    content = upload.content
+    if media_type in kinds.IMAGES:
+        try:
+            content = images.without_metadata(content, media_type)
+        except images.UnreadableImage:
+            raise _problem("file_unreadable", "the image cannot be read") from None
+    return CheckedFile(kinds.clean_name(upload.name, media_type), media_type, content)
+
+
+def check_files(uploads: Sequence[Upload], limits: Limits) -> list[CheckedFile]:
+    """Every file checked, and together within the limits of one case."""
+    if len(uploads) > limits.files:
+        raise _problem("too_many_files", f"at most {limits.files} files")
+    checked = [check_file(upload, limits) for upload in uploads]
+    if sum(file.size for file in checked) > limits.per_case:
+        raise TooLarge(
+            f"the files of a case may hold at most {limits.per_case // 1024} KiB together",
+            errors=[{"field": "file", "code": "case_files_too_large", "message": "too large"}],
+        )
+    return checked
+
+
+async def put_files(storage: Storage, files: Sequence[CheckedFile]) -> None:
+    for file in files:
+        await storage.put(file.sha256, file.content)
+
+
+async def add_rows(
+    session: AsyncSession,
+    case: Case,
+    files: Sequence[CheckedFile],
+    limits: Limits,
+    *,
+    by: str,
+    now: datetime,
+    internal: bool = False,
+) -> list[Attachment]:
+    """Rows (and a timeline event) for files already in the storage, in the caller's
+    transaction; the case's limits count the files it holds already."""
+    count, total = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(Attachment.size), 0)).where(
+                Attachment.case_id == case.id, Attachment.removed_at.is_(None)
+            )
+        )
+    ).one()
+    if count + len(files) > limits.files:
+        raise _problem("too_many_files", f"a case holds at most {limits.files} files")
+    if total + sum(file.size for file in files) > limits.per_case:
+        raise TooLarge(
+            f"the files of a case may hold at most {limits.per_case // 1024} KiB together",
+            errors=[{"field": "file", "code": "case_files_too_large", "message": "too large"}],
+        )
+    rows = [
+        Attachment(
+            id=secrets.token_urlsafe(12),
+            case_id=case.id,
+            at=now,
+            name=file.name,
+            size=file.size,
+            media_type=file.media_type,
+            sha256=file.sha256,
+            added_by=by,
+            internal=internal,
+        )
+        for file in files
+    ]
+    session.add_all(rows)
+    for row in rows:
+        record_event(
+            session,
+            case,
+            "attachment_added",
+            "customer" if by in ("customer", "email") else by,
+            now,
+            visible=not internal,
+            id=row.id,
+            name=row.name,
+            size=row.size,
+            sha256=row.sha256,
+            media_type=row.media_type,
+        )
+    return rows
+
+
+async def forget_unnamed(session: AsyncSession, storage: Storage, keys: Sequence[str]) -> list[str]:
+    """Delete the stored bytes under `keys` that no live attachment names; which were deleted."""
+    if not keys:
+        return []
+    query = select(Attachment.sha256).where(
+        Attachment.sha256.in_(set(keys)), Attachment.removed_at.is_(None)
+    )
+    gone = sorted(set(keys) - set((await session.scalars(query)).all()))
+    for key in gone:
+        await storage.delete(key)
+    return gone
+
+
+async def attach(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: Storage,
+    case_id: int,
+    files: Sequence[CheckedFile],
+    limits: Limits,
+    *,
+    by: str,
+    now: datetime,
+    internal: bool = False,
+) -> list[Attachment]:
+    """Store checked files on a case: bytes first, then the rows; if the rows are not committed,
+    bytes that nothing else names are removed again (no orphan left behind)."""
+    await put_files(storage, files)
+    try:
+        async with sessions() as session, session.begin():
+            case = await session.get(Case, case_id, with_for_update=True)
+            if case is None:
+                raise NotFound("the case is gone")
+            rows = await add_rows(session, case, files, limits, by=by, now=now, internal=internal)
+    except BaseException:
+        async with sessions() as session:
+            await forget_unnamed(session, storage, [file.sha256 for file in files])
+        raise
+    return rows
+
+
+async def attachments_of(
+    session: AsyncSession, case: Case, *, with_internal: bool
+) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.at)
+    if not with_internal:
+        query = query.where(Attachment.internal.is_(False))
+    return list((await session.scalars(query)).all())
+
+
+async def attachment_of(
+    session: AsyncSession, case: Case, attachment_id: str, *, with_internal: bool
+) -> Attachment:
+    """A live attachment of the case (internal ones only for staff); NotFound otherwise."""
+    row = await session.get(Attachment, attachment_id)
+    if (
+        row is None
+        or row.case_id != case.id
+        or row.removed_at is not None
+        or (row.internal and not with_internal)
+    ):
+        raise NotFound(f"no attachment {attachment_id} on {case.reference}")
+    return row
+
+
+async def remove_case_files(session: AsyncSession, case: Case, now: datetime) -> list[str]:
+    """Mark the case's files removed (name, size and hash stay for the audit trail); the keys
+    whose bytes are to be deleted once this commits."""
+    rows = (
+        await session.scalars(
+            select(Attachment).where(Attachment.case_id == case.id, Attachment.removed_at.is_(None))
+        )
+    ).all()
+    for row in rows:
+        row.removed_at = now
+    return sorted({row.sha256 for row in rows})
