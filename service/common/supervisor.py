@@ -70,14 +70,24 @@ class Supervisor:
             child.pause = min(LONGEST_PAUSE, child.pause * 2)
 
     def stop(self, timeout: float = 15.0) -> None:
-        """SIGINT to each child, last started first (the workers before the Redis they use),
-        then SIGKILL to one still running after `timeout`."""
-        for child in reversed(self.children):
-            process = child.process
-            if process is None or process.poll() is not None:
-                continue
+        """SIGINT to every child but the first together (the API and the worker), then to the
+        first (the embedded Redis they use, when there is one); SIGKILL to any still running
+        `timeout` seconds after its signal. Returns once every child has exited."""
+        self._stop_together(self.children[1:], timeout)
+        self._stop_together(self.children[:1], timeout)
+
+    def _stop_together(self, children: Sequence[Child], timeout: float) -> None:
+        running = [
+            child.process
+            for child in children
+            if child.process is not None and child.process.poll() is None
+        ]
+        for process in running:
             process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + timeout
+        for process in running:
             try:
-                process.wait(timeout=timeout)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
