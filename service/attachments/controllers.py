@@ -3,27 +3,18 @@ a case and read them back."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.attachments.files import (
-    Limits,
-    Upload,
-    attach,
-    attachment_of,
-    check_files,
-)
+from service.attachments.files import Limits, attach, attachment_of
 from service.cases.access import case_for_customer, case_for_team
+from service.common.errors import invalid
 from service.db.models import Case
 from service.http.dependencies import (
     AppSettings,
@@ -37,16 +28,8 @@ from service.http.dependencies import (
 )
 from service.http.downloads import file_response
 from service.http.params import TokenQuery
+from service.http.uploads import UPLOAD_FIELD, UPLOAD_MAX_BODY_BYTES, checked, posted_files
 from service.settings import Settings
-
-UPLOAD_MAX_BODY_BYTES = 64 * 1024 * 1024
-"""One upload request: the files of a case (50 MiB by default) and the multipart framing."""
-
-
-@dataclass
-class FileUpload:
-    file: list[UploadFile]
-    """One or more files, each a part named `file`."""
 
 
 class Attached(msgspec.Struct, kw_only=True):
@@ -54,16 +37,6 @@ class Attached(msgspec.Struct, kw_only=True):
     name: str
     size: int
     media_type: str
-
-
-def limits_of(settings: Settings) -> Limits:
-    return Limits(
-        per_file=settings.attachment_max_bytes, per_case=settings.case_attachments_max_bytes
-    )
-
-
-async def read_uploads(files: list[UploadFile]) -> list[Upload]:
-    return [Upload(name=file.filename or "", content=await file.read()) for file in files]
 
 
 class AttachmentController(Controller):
@@ -105,7 +78,6 @@ class AttachmentController(Controller):
         self,
         request: Request[Any, Any, Any],
         reference: FromPath[str],
-        data: Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         db_session: DbSession,
         sessions: SessionFactory,
         settings: AppSettings,
@@ -113,12 +85,15 @@ class AttachmentController(Controller):
         now: Now,
         token: TokenQuery = None,
     ) -> Attached | list[Attached]:
-        """One file answers with its record, several with a list of them."""
+        """One file answers with its record, several with a list of them. The body is read
+        only once the caller may add files to the case."""
         case, by, _ = await self._case(request, reference, db_session, settings, now, token)
         await db_session.close()
-        limits = limits_of(settings)
-        checked = await asyncio.to_thread(check_files, await read_uploads(data.file), limits)
-        rows = await attach(sessions, attachments, case.id, checked, limits, by=by, now=now)
+        limits = Limits.of(settings)
+        files = await checked(await posted_files(request, UPLOAD_FIELD), limits)
+        if not files:
+            raise invalid("file", "send one or more files in multipart parts named `file`")
+        rows = await attach(sessions, attachments, case.id, files, limits, by=by, now=now)
         records = [
             Attached(id=r.id, name=r.name, size=r.size, media_type=r.media_type) for r in rows
         ]

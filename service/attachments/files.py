@@ -3,9 +3,10 @@ before the rows that name them are committed, and bytes nobody names any more re
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,10 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service.attachments import images, kinds
 from service.attachments.storage import Storage
 from service.cases.records import record_event
-from service.common.errors import InvalidInput, NotFound, TooLarge, UnsupportedFormat
+from service.common.errors import DomainError, InvalidInput, NotFound, TooLarge, UnsupportedFormat
 from service.db.models import Attachment, Case
+from service.settings import Settings
 
 FILES_PER_CASE = 20
+FILE_REFUSALS = (InvalidInput, TooLarge, UnsupportedFormat)
+"""What the checks and limits raise for a file that is not taken."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,12 @@ class Limits:
     per_case: int
     files: int = FILES_PER_CASE
 
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            per_file=settings.attachment_max_bytes, per_case=settings.case_attachments_max_bytes
+        )
+
 
 def _problem(code: str, message: str) -> InvalidInput:
     return InvalidInput([{"field": "file", "code": code, "message": message}])
@@ -85,6 +95,14 @@ def check_file(upload: Upload, limits: Limits) -> CheckedFile:
         except images.UnreadableImage:
             raise _problem("file_unreadable", "the image cannot be read") from None
     return CheckedFile(kinds.clean_name(upload.name, media_type), media_type, content)
+
+
+def problem_code(error: DomainError) -> str | None:
+    """The code a refused file's error carries (for its localized wording), if it is one."""
+    for item in error.errors or ():
+        if item.get("field") == "file" and isinstance(code := item.get("code"), str):
+            return code
+    return None
 
 
 def check_files(uploads: Sequence[Upload], limits: Limits) -> list[CheckedFile]:
@@ -163,6 +181,22 @@ async def add_rows(
     return rows
 
 
+CaseStep = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
+"""Something done to a case inside another change's transaction."""
+
+
+def adding(
+    files: Sequence[CheckedFile], limits: Limits, *, by: str, internal: bool = False
+) -> CaseStep:
+    """The step that puts rows for `files` (already in the storage) on a case."""
+
+    async def step(session: AsyncSession, case: Case, now: datetime) -> None:
+        if files:
+            await add_rows(session, case, files, limits, by=by, now=now, internal=internal)
+
+    return step
+
+
 async def forget_unnamed(session: AsyncSession, storage: Storage, keys: Sequence[str]) -> list[str]:
     """Delete the stored bytes under `keys` that no live attachment names; which were deleted."""
     if not keys:
@@ -176,6 +210,21 @@ async def forget_unnamed(session: AsyncSession, storage: Storage, keys: Sequence
     return gone
 
 
+@contextlib.asynccontextmanager
+async def stored_first(
+    sessions: async_sessionmaker[AsyncSession], storage: Storage, files: Sequence[CheckedFile]
+) -> AsyncIterator[None]:
+    """Put the bytes in the storage, then run the block that commits the rows naming them; if
+    it fails, bytes that nothing else names are removed again (no orphan left behind)."""
+    await put_files(storage, files)
+    try:
+        yield
+    except BaseException:
+        async with sessions() as session:
+            await forget_unnamed(session, storage, [file.sha256 for file in files])
+        raise
+
+
 async def attach(
     sessions: async_sessionmaker[AsyncSession],
     storage: Storage,
@@ -187,20 +236,12 @@ async def attach(
     now: datetime,
     internal: bool = False,
 ) -> list[Attachment]:
-    """Store checked files on a case: bytes first, then the rows; if the rows are not committed,
-    bytes that nothing else names are removed again (no orphan left behind)."""
-    await put_files(storage, files)
-    try:
-        async with sessions() as session, session.begin():
-            case = await session.get(Case, case_id, with_for_update=True)
-            if case is None:
-                raise NotFound("the case is gone")
-            rows = await add_rows(session, case, files, limits, by=by, now=now, internal=internal)
-    except BaseException:
-        async with sessions() as session:
-            await forget_unnamed(session, storage, [file.sha256 for file in files])
-        raise
-    return rows
+    """Store checked files on an existing case."""
+    async with stored_first(sessions, storage, files), sessions() as session, session.begin():
+        case = await session.get(Case, case_id, with_for_update=True)
+        if case is None:
+            raise NotFound("the case is gone")
+        return await add_rows(session, case, files, limits, by=by, now=now, internal=internal)
 
 
 async def attachments_of(

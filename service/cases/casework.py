@@ -19,6 +19,7 @@ from routing.lifecycle import (
 )
 from routing.sla import feedback_due
 from service.accounts.services import team_members
+from service.attachments.files import attachments_of
 from service.cases.access import case_for_team, revoke_links
 from service.cases.records import record_event
 from service.cases.schemas import (
@@ -27,6 +28,7 @@ from service.cases.schemas import (
     CaseStatus,
     Contact,
     EventOut,
+    FileOut,
     ReplyOut,
     TimelineEntry,
     view_of,
@@ -84,7 +86,13 @@ async def customer_view(
         complaint=case.text,
         accepts_messages=takes_customer_messages(case.status, case.resolved_at, now, reopen_window),
         timeline=timeline,
+        files=await _files(session, case, with_internal=False),
     )
+
+
+async def _files(session: AsyncSession, case: Case, *, with_internal: bool) -> list[FileOut]:
+    rows = await attachments_of(session, case, with_internal=with_internal)
+    return [view_of(row, FileOut) for row in rows if row.removed_at is None]
 
 
 def _timeline_params(data: dict[str, Any], names: TeamNames, locale: str) -> dict[str, str]:
@@ -93,6 +101,8 @@ def _timeline_params(data: dict[str, Any], names: TeamNames, locale: str) -> dic
         params["team"] = names.for_customer(team, locale) or team
     if status := data.get("status"):
         params["status"] = status
+    if name := data.get("name"):
+        params["name"] = name
     return params
 
 
@@ -106,6 +116,7 @@ async def agent_view(session: AsyncSession, case: Case) -> CaseDetail:
         team=case.team_key,
         events=[view_of(event, EventOut) for event in events],
         replies=[view_of(reply, ReplyOut, team=reply.team_key) for reply in replies],
+        files=await _files(session, case, with_internal=True),
     )
 
 

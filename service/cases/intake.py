@@ -18,6 +18,7 @@ from routing.model import CaseFacts, RoutingDecision, Tier
 from routing.region import infer, zone_country
 from routing.router import route
 from routing.sla import compute
+from service.attachments.files import CaseStep
 from service.cases.access import new_access_token, new_reference
 from service.cases.offers import offer_case
 from service.cases.records import finding_columns, record_event
@@ -89,6 +90,7 @@ async def file_case(
     now: datetime,
     tier: Tier = "standard",
     acknowledgements_per_hour: int | None = None,
+    with_case: CaseStep | None = None,
     attempts: int = 5,
 ) -> Filed:
     """Validate, analyse, route and store a complaint in one transaction (with its outbox).
@@ -96,7 +98,8 @@ async def file_case(
     `tier` is the tier from a trusted source (a signed claim); the request's own `tier` is only
     kept as the claimed tier, for agents to see. Past `acknowledgements_per_hour` complaints
     from one address in an hour, the case is still filed but not acknowledged by e-mail (no
-    mail bomb through our form)."""
+    mail bomb through our form). `with_case` runs in the same transaction once the case has
+    its id (the files that came with the complaint are attached so)."""
     validate(request)
     text = request.text.strip()
     al_tags = accept_language_tags(accept_language)
@@ -163,6 +166,8 @@ async def file_case(
                 )
                 session.add(case)
                 await session.flush()
+                if with_case is not None:
+                    await with_case(session, case, now)
                 mail = acknowledgements_per_hour is None or (
                     await _recent_complaints(session, case.contact_email, now)
                     <= acknowledgements_per_hour

@@ -88,6 +88,18 @@ class CustomerMessage(msgspec.Struct, forbid_unknown_fields=True):
     text: Text
 
 
+class FileOut(msgspec.Struct):
+    """A file on the case: read it at /api/v1/cases/{reference}/attachments/{id}."""
+
+    id: str
+    name: str
+    size: int
+    media_type: str
+    at: datetime
+    added_by: str
+    internal: bool
+
+
 class CaseStatus(msgspec.Struct):
     """What the customer sees of their case."""
 
@@ -103,6 +115,7 @@ class CaseStatus(msgspec.Struct):
     accepts_messages: bool
     """Whether a message from the customer is taken now (open, or recently resolved)."""
     timeline: list[TimelineEntry]
+    files: list[FileOut]
 
 
 class EventOut(msgspec.Struct):
@@ -159,6 +172,7 @@ class CaseDetail(msgspec.Struct):
     version: int
     events: list[EventOut]
     replies: list[ReplyOut]
+    files: list[FileOut]
 
 
 class QueueItem(msgspec.Struct):

@@ -26,6 +26,7 @@ from service.http.clean_input import CLEAN_TEXT_PATTERN
 from service.http.guards import authenticated, ops_only, team_in_path, translators_only
 from service.http.problems import PROBLEM_JSON
 from service.http.rate_limits import PUBLIC_SUBMISSIONS
+from service.http.uploads import UPLOAD_FIELD
 
 PROBLEM = "Problem"
 SECURITY_SCHEMES = {
@@ -206,6 +207,23 @@ def _raw_body(guards: list[Any]) -> RequestBody | None:
     return None
 
 
+def _upload_body(path: str, method: str) -> RequestBody | None:
+    """The attachments route reads its multipart body itself (once the caller may add files)."""
+    if method != "POST" or not path.endswith("/attachments"):
+        return None
+    binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+    files = Schema(
+        type=OpenAPIType.OBJECT,
+        required=[UPLOAD_FIELD],
+        properties={UPLOAD_FIELD: Schema(type=OpenAPIType.ARRAY, items=binary, min_items=1)},
+    )
+    return RequestBody(
+        content={"multipart/form-data": OpenAPIMediaType(schema=files)},
+        required=True,
+        description="One or more files, each in a part named `file`",
+    )
+
+
 def describe_errors(app: Litestar) -> None:
     """Add the problem responses and security schemes to the app's OpenAPI document."""
     document = app.openapi_schema
@@ -236,6 +254,8 @@ def describe_errors(app: Litestar) -> None:
                     responses[str(code)] = OpenAPIResponse(description=WHY[code], content=problem)
                 operation.responses = responses
                 if operation.request_body is None:
-                    operation.request_body = _raw_body(guards)
+                    operation.request_body = _upload_body(route.path_format, method) or _raw_body(
+                        guards
+                    )
                 if security:
                     operation.security = security

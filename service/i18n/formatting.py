@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_datetime
+from babel.units import format_unit
 
 from service.i18n.negotiation import catalog_name
 
@@ -60,3 +61,11 @@ def format_moment(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """When something happened, shortly: medium date and hours and minutes, in `zone`."""
     catalog = catalog_name(locale)
     return format_datetime(moment, _moment_pattern(catalog), tzinfo=zone, locale=catalog)
+
+
+def format_size(size: int, locale: str) -> str:
+    """A file size as people read it: "820 kB", "3.4 MB" (decimal units), in the locale."""
+    locale = catalog_name(locale)
+    if size < 1000 * 1000:
+        return format_unit(max(1, round(size / 1000)), "digital-kilobyte", "short", locale=locale)
+    return format_unit(round(size / 1000 / 1000, 1), "digital-megabyte", "short", locale=locale)

@@ -22,6 +22,7 @@ TIMELINE_KINDS: tuple[str, ...] = (
     "status_changed",
     "handed_off",
     "resolved",
+    "attachment_added",
 )
 ERROR_CODES: tuple[str, ...] = (
     "text_required",
@@ -32,6 +33,13 @@ ERROR_CODES: tuple[str, ...] = (
     "body_too_large",
     "not_found",
     "rate_limited",
+    "file_empty",
+    "file_too_large",
+    "too_many_files",
+    "case_files_too_large",
+    "file_type_refused",
+    "file_name_contradicts",
+    "file_unreadable",
 )
 
 
@@ -244,6 +252,10 @@ def timeline_event(locale: str, kind: str, **params: str) -> str:
                 return template % {"team": params["team"]}
             case "resolved":
                 return t.pgettext("timeline", "Complaint resolved")
+            case "attachment_added":
+                # NOTE: Timeline entry. %(name)s is a file name, e.g. "photo.jpg".
+                template = t.pgettext("timeline", "File added: %(name)s")
+                return template % {"name": params["name"]}
             case _:
                 raise ValueError(f"unknown timeline event {kind!r}")
     except KeyError as missing:
@@ -267,6 +279,20 @@ def error_text(locale: str, code: str) -> str:
         "rate_limited": t.gettext(
             "You have sent too many requests. Please wait a moment and try again."
         ),
+        "file_empty": t.gettext("One of the files is empty. Please choose it again."),
+        "file_too_large": t.gettext("One of the files is too large. Please send a smaller one."),
+        "too_many_files": t.gettext("Too many files. Please send fewer."),
+        "case_files_too_large": t.gettext(
+            "These files together are too large for one case. Please send fewer or smaller ones."
+        ),
+        "file_type_refused": t.gettext(
+            "We cannot take this kind of file. Please send images, PDF documents, audio, video "
+            "or plain text."
+        ),
+        "file_name_contradicts": t.gettext(
+            "A file's content does not match its name. Please check the file and send it again."
+        ),
+        "file_unreadable": t.gettext("An image could not be read. Please send it again."),
     }
     try:
         return texts[code]

@@ -11,11 +11,18 @@ from litestar.handlers import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from service.attachments.files import Limits
 from service.common.errors import Unauthenticated, Unavailable
-from service.http.dependencies import AppSettings, Now, NudgeOutbox, SessionFactory
+from service.http.dependencies import (
+    AppSettings,
+    AttachmentStorage,
+    Now,
+    NudgeOutbox,
+    SessionFactory,
+)
 from service.http.guards import require_raw_message
 from service.inbound.parse import MAX_MESSAGE_BYTES
-from service.inbound.receive import InboundOutcome, receive_email
+from service.inbound.receive import FileShelf, InboundOutcome, receive_email
 
 
 def require_relay_secret(
@@ -51,6 +58,7 @@ async def receive_inbound_email(
     request: Request[Any, Any, Any],
     sessions: SessionFactory,
     settings: AppSettings,
+    attachments: AttachmentStorage,
     now: Now,
     nudge_outbox: NudgeOutbox,
 ) -> Response[InboundOutcome]:
@@ -61,6 +69,7 @@ async def receive_inbound_email(
         await request.body(),
         now=now,
         secret_key=settings.secret_key,
+        files=FileShelf(attachments, Limits.of(settings)),
         reopen_window=settings.reopen_window,
     )
     if not received.outcome.duplicate:

@@ -16,7 +16,10 @@ from email.parser import BytesParser
 from email.utils import parseaddr
 from html.parser import HTMLParser
 
-MAX_MESSAGE_BYTES = 1024 * 1024
+from service.attachments.files import Upload
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+"""Room for a few screenshots or a document (base64 makes files a third larger)."""
 MAX_HEADERS = 300
 MAX_PARTS = 100
 MAX_NESTING = 8
@@ -58,6 +61,8 @@ class InboundEmail:
     """(reference, token) of a case's reply address the message was sent to."""
     authentication_failed: bool = False
     """The relay's Authentication-Results say SPF or DMARC failed: the sender may be forged."""
+    files: tuple[Upload, ...] = ()
+    """Attached files and inline images, as sent (checked when they are stored)."""
 
 
 def find_reference(text: str) -> str | None:
@@ -91,7 +96,7 @@ def parse_inbound(raw: bytes) -> InboundEmail:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise InvalidEmail(f"message is {len(raw)} bytes; the limit is {MAX_MESSAGE_BYTES}")
     check_shape(raw)
-    headers, body = _read_structure(raw)
+    headers, body, files = _read_structure(raw)
     sender_email, sender_name = _sender(headers, body.charset if body else None)
     if body is None:
         raise InvalidEmail("message has no text/plain or text/html part")
@@ -119,6 +124,7 @@ def parse_inbound(raw: bytes) -> InboundEmail:
             for name, value in headers
             if name.lower() == "authentication-results"
         ),
+        files=files,
     )
 
 
@@ -142,16 +148,40 @@ class _Body:
     content_language: str | None
 
 
-def _read_structure(raw: bytes) -> tuple[list[tuple[str, str]], _Body | None]:
-    """Top-level raw headers and the preferred text part, read with the stdlib parser."""
+def _read_structure(
+    raw: bytes,
+) -> tuple[list[tuple[str, str]], _Body | None, tuple[Upload, ...]]:
+    """Top-level raw headers, the preferred text part and the attached files, read with the
+    stdlib parser."""
     try:
         message = BytesParser(policy=email.policy.default).parsebytes(raw)
         headers = [(name, _unfold(value)) for name, value in message.raw_items()]
         part = _preferred_text_part(message)
         body = None if part is None else _read_body(part)
+        files = tuple(_attached_files(message, part))
     except Exception as exc:  # the stdlib parser has known crashes on hostile input
         raise InvalidEmail(f"unreadable MIME structure ({type(exc).__name__}: {exc})") from exc
-    return headers, body
+    return headers, body, files
+
+
+def _attached_files(part: Message, body: Message | None) -> Iterator[Upload]:
+    """Every leaf part that is not the text we read: attachments and inline images (not the
+    other alternatives of the text, nor attached, forwarded messages)."""
+    if part is body:
+        return
+    if part.is_multipart() and part.get_content_maintype() != "message":
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                yield from _attached_files(child, body)
+        return
+    inline_text = part.get_content_maintype() == "text" and (
+        part.get_content_disposition() != "attachment"
+    )
+    if inline_text or part.get_content_maintype() == "message":
+        return
+    content = part.get_payload(decode=True)
+    if isinstance(content, bytes) and content:
+        yield Upload(name=part.get_filename() or "", content=content)
 
 
 def _preferred_text_part(message: Message) -> Message | None:

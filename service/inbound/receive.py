@@ -27,13 +27,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from routing.lifecycle import REOPEN_WINDOW, takes_customer_messages
+from service.attachments.files import (
+    FILE_REFUSALS,
+    CheckedFile,
+    Limits,
+    add_rows,
+    check_file,
+    problem_code,
+    stored_first,
+)
+from service.attachments.storage import Storage
 from service.cases.access import find_case, reply_token_matches
 from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case
+from service.cases.records import record_event
 from service.cases.schemas import Contact, IntakeRequest
 from service.common.errors import InvalidInput, Unavailable
 from service.common.validation import check_locale
-from service.db.models import TaskRun
+from service.db.models import Case, TaskRun
 from service.inbound.parse import REFERENCE_PATTERN, InboundEmail, InvalidEmail, parse_inbound
 
 CLAIM_EXPIRY = timedelta(minutes=5)
@@ -96,9 +107,11 @@ async def receive_email(
     *,
     now: datetime,
     secret_key: str,
+    files: FileShelf,
     reopen_window: timedelta = REOPEN_WINDOW,
 ) -> Received:
-    """Parse a raw RFC 5322 message and thread it onto its case or file it as a new one."""
+    """Parse a raw RFC 5322 message and thread it onto its case or file it as a new one, with
+    its attachments (a file that is refused is left out, and named in the case's history)."""
     try:
         # Parsing a hostile message can take seconds of CPU: keep it off the event loop.
         email = await asyncio.to_thread(parse_inbound, raw)
@@ -108,10 +121,15 @@ async def receive_email(
     if key is not None and (earlier := await _claim_delivery(sessions, key, now)) is not None:
         return Received(msgspec.structs.replace(earlier, duplicate=True), created=False)
     try:
-        threaded = await _thread_reply(sessions, email, key, now, secret_key, reopen_window)
-        if threaded is not None:
-            return Received(threaded, created=False)
-        outcome = await _file_new_case(sessions, email, now)
+        kept, refused = await asyncio.to_thread(_checked_files, email, files.limits)
+        attached = Attached(kept, refused, files.limits)
+        async with stored_first(sessions, files.storage, kept):
+            threaded = await _thread_reply(
+                sessions, email, key, now, secret_key, reopen_window, attached
+            )
+            if threaded is not None:
+                return Received(threaded, created=False)
+            outcome = await _file_new_case(sessions, email, now, attached)
         if key is not None:
             async with sessions() as session, session.begin():
                 await _complete_delivery(session, key, outcome)
@@ -120,6 +138,54 @@ async def receive_email(
             await _release_delivery(sessions, key, now)
         raise
     return Received(outcome, created=True)
+
+
+Refusals = list[dict[str, str]]
+"""Files left out of a case: each one's name and the code of why."""
+
+
+@dataclass(frozen=True)
+class FileShelf:
+    """Where an e-mail's attachments go, and the limits they are held to."""
+
+    storage: Storage
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class Attached:
+    """An e-mail's files: those taken, and those refused (name and why)."""
+
+    files: list[CheckedFile]
+    refused: Refusals
+    limits: Limits
+
+    async def record(self, session: AsyncSession, case: Case, now: datetime) -> None:
+        """The files on the case, in the caller's transaction; those over the case's limits
+        are refused too, and every refused one is named in the case's history."""
+        refused = list(self.refused)
+        if self.files:
+            try:
+                await add_rows(session, case, self.files, self.limits, by="email", now=now)
+            except FILE_REFUSALS as error:
+                code = problem_code(error) or error.kind
+                refused += [{"name": file.name, "code": code} for file in self.files]
+        if refused:
+            record_event(session, case, "attachments_refused", "email", now, files=refused)
+
+
+def _checked_files(email: InboundEmail, limits: Limits) -> tuple[list[CheckedFile], Refusals]:
+    """The e-mail's files that pass the checks, and the others."""
+    kept: list[CheckedFile] = []
+    refused: Refusals = []
+    for upload in email.files:
+        try:
+            if len(kept) >= limits.files:
+                raise InvalidInput([{"field": "file", "code": "too_many_files"}])
+            kept.append(check_file(upload, limits))
+        except FILE_REFUSALS as error:
+            refused.append({"name": upload.name[:200], "code": problem_code(error) or error.kind})
+    return kept, refused
 
 
 def delivery_key(email: InboundEmail) -> str | None:
@@ -199,6 +265,7 @@ async def _thread_reply(
     now: datetime,
     secret_key: str,
     reopen_window: timedelta,
+    attached: Attached,
 ) -> InboundOutcome | None:
     """Add the message to the case whose reply address it was sent to, if that case still
     takes the customer's messages; None otherwise."""
@@ -215,6 +282,7 @@ async def _thread_reply(
         await add_customer_message(
             session, case, now, text=email.text, message_id=email.message_id, reopen_window=window
         )
+        await attached.record(session, case, now)
         outcome = InboundOutcome(
             reference=case.reference,
             threaded=True,
@@ -228,7 +296,10 @@ async def _thread_reply(
 
 
 async def _file_new_case(
-    sessions: async_sessionmaker[AsyncSession], email: InboundEmail, now: datetime
+    sessions: async_sessionmaker[AsyncSession],
+    email: InboundEmail,
+    now: datetime,
+    attached: Attached,
 ) -> InboundOutcome:
     locale = next((hint for hint in email.language_hints if check_locale(hint) is None), None)
     name = (email.sender_name or "")[:MAX_CONTACT_NAME_CHARS].strip() or None
@@ -238,7 +309,9 @@ async def _file_new_case(
         locale=locale,
         channel="email",
     )
-    filed = await file_case(sessions, complaint, accept_language=None, now=now)
+    filed = await file_case(
+        sessions, complaint, accept_language=None, now=now, with_case=attached.record
+    )
     case = filed.case
     return InboundOutcome(
         reference=case.reference,

@@ -26,6 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import CATEGORIES, Category
+from service.attachments.files import (
+    FILE_REFUSALS,
+    FILES_PER_CASE,
+    Limits,
+    add_rows,
+    adding,
+    problem_code,
+    stored_first,
+)
+from service.attachments.kinds import EXTENSION_OF
 from service.cases.access import case_for_customer
 from service.cases.casework import customer_view
 from service.cases.customer_messages import add_customer_message
@@ -40,14 +50,22 @@ from service.cases.survey import (
     accepts_survey,
     answer_survey,
 )
-from service.common.errors import Conflict, InvalidInput, NotFound
+from service.common.errors import Conflict, DomainError, InvalidInput, NotFound
 from service.common.validation import MAX_TEXT_CHARS, check_text
 from service.db.models import Case
-from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
+from service.http.dependencies import (
+    AppSettings,
+    AttachmentStorage,
+    DbSession,
+    Now,
+    NudgeOutbox,
+    SessionFactory,
+)
 from service.http.params import AcceptLanguage, LangQuery, TokenQuery
+from service.http.uploads import FILES_FIELD, UPLOAD_MAX_BODY_BYTES, checked, form_with_files
 from service.i18n import messages
 from service.i18n.catalogs import translations
-from service.i18n.formatting import format_due, format_moment
+from service.i18n.formatting import format_due, format_moment, format_size
 from service.i18n.negotiation import SUPPORTED, language_tag, negotiate, text_direction
 from service.settings import Settings
 from service.web import TRANSLATIONS_KEY
@@ -56,7 +74,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 # A form body carries the text percent-encoded: up to 12 bytes per character of UTF-8.
-FORM_MAX_BODY_BYTES = MAX_TEXT_CHARS * 12 + 16 * 1024
+FORM_MAX_BODY_BYTES = MAX_TEXT_CHARS * 12 + 16 * 1024 + UPLOAD_MAX_BODY_BYTES
 # Territory codes of CLDR that are not countries a customer lives in.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 # Intake field name -> id of the form control showing its error (None: no visible control).
@@ -207,6 +225,14 @@ def field_errors(locale: str, errors: Sequence[Mapping[str, str]]) -> list[Field
     ]
 
 
+def file_error(locale: str, refused: DomainError) -> FieldError:
+    """A refused file's problem, in the page language, on the form's file input."""
+    code = problem_code(refused)
+    if code is None:
+        raise refused
+    return FieldError(FILES_FIELD, messages.error_text(locale, code))
+
+
 def _switch_url(request: Request[Any, Any, Any], catalog: str) -> str:
     """The current page in another language (other query parameters kept, e.g. the token)."""
     kept = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
@@ -253,7 +279,18 @@ def _form_page(
         countries=country_choices(locale),
         categories=category_choices(translations(locale)),
         max_text_chars=MAX_TEXT_CHARS,
+        **file_input(request, locale),
     )
+
+
+def file_input(request: Request[Any, Any, Any], locale: str) -> dict[str, Any]:
+    """What a form's file input says: the types it takes and the limits, in the page locale."""
+    settings: Settings = request.app.state.settings
+    return {
+        "accepted_files": ",".join(sorted(EXTENSION_OF)),
+        "max_files": FILES_PER_CASE,
+        "max_file_size": format_size(settings.attachment_max_bytes, locale),
+    }
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -335,11 +372,13 @@ async def _status_page(
     survey_problem: FieldError | None = None,
     message: MessageForm | None = None,
     notice: str | None = None,
+    file_problem: FieldError | None = None,
 ) -> Template:
     """The case in its reply language (or `lang`); unknown case and wrong token look alike.
 
     `survey` and `survey_problem` show a rejected survey answer again, with what is wrong;
-    `message` a message the customer could not send, `notice` how their last action went.
+    `message` a message the customer could not send (`file_problem`: because of a file),
+    `notice` how their last action went.
     """
     try:
         case = await case_for_customer(
@@ -359,7 +398,7 @@ async def _status_page(
         request,
         "case.html",
         locale,
-        HTTP_422_UNPROCESSABLE_ENTITY if survey_problem or message else 200,
+        HTTP_422_UNPROCESSABLE_ENTITY if survey_problem or message or file_problem else 200,
         view=view,
         message_form=message or MessageForm(),
         message_action=f"/cases/{case.reference}/messages?{token_query}",
@@ -380,6 +419,13 @@ async def _status_page(
         survey_thanks=messages.survey_thanks(locale),
         survey_action=f"/cases/{case.reference}/survey?{token_query}",
         max_comment_chars=MAX_COMMENT_CHARS,
+        files=[
+            (f"/api/v1/cases/{case.reference}/attachments/{file.id}?{token_query}", file)
+            for file in view.files
+        ],
+        file_size=lambda size: format_size(size, locale),
+        file_problem=file_problem,
+        **file_input(request, locale),
     )
 
 
@@ -421,14 +467,16 @@ class CustomerPages(Controller):
     async def file_complaint(
         self,
         request: Request[Any, Any, Any],
-        data: Annotated[ComplaintForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         accept_language: AcceptLanguage,
         sessions: SessionFactory,
         settings: AppSettings,
+        attachments: AttachmentStorage,
         now: Now,
         nudge_outbox: NudgeOutbox,
     ) -> Template | Redirect:
-        """File the complaint (channel web) and show its status page; errors re-render the form."""
+        """File the complaint (channel web) with its evidence and show its status page; errors
+        re-render the form."""
+        data, posted_files = await form_with_files(request, ComplaintForm)
         locale = page_locale(data.lang, accept_language)
         complaint = IntakeRequest(
             text=data.text,
@@ -443,16 +491,24 @@ class CustomerPages(Controller):
             category=_category_or_none(data.category),
             channel="web",
         )
+        form = ComplaintForm(**{**vars(data), "lang": locale})
+        limits = Limits.of(settings)
         try:
-            filed = await file_case(
-                sessions,
-                complaint,
-                accept_language=accept_language,
-                now=now,
-                acknowledgements_per_hour=settings.acknowledgement_cap,
-            )
+            files = await checked(posted_files, limits)
+        except FILE_REFUSALS as refused:
+            errors = [file_error(locale, refused)]
+            return _form_page(request, locale, form, errors, status_code=422)
+        try:
+            async with stored_first(sessions, attachments, files):
+                filed = await file_case(
+                    sessions,
+                    complaint,
+                    accept_language=accept_language,
+                    now=now,
+                    acknowledgements_per_hour=settings.acknowledgement_cap,
+                    with_case=adding(files, limits, by="customer"),
+                )
         except InvalidInput as invalid:
-            form = ComplaintForm(**{**vars(data), "lang": locale})
             errors = field_errors(locale, invalid.errors or [])
             return _form_page(request, locale, form, errors, status_code=422)
         nudge_outbox()
@@ -537,28 +593,42 @@ class CustomerPages(Controller):
             return _not_found_page(request, page_locale(lang, accept_language))
         return render_page(request, "erased.html", locale)
 
-    @post("/cases/{reference:str}/messages", name="customer-message")
+    @post(
+        "/cases/{reference:str}/messages",
+        name="customer-message",
+        request_max_body_size=FORM_MAX_BODY_BYTES,
+    )
     async def send_message(
         self,
         request: Request[Any, Any, Any],
         reference: FromPath[str],
-        data: Annotated[MessageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
         accept_language: AcceptLanguage,
         db_session: DbSession,
+        sessions: SessionFactory,
         settings: AppSettings,
+        attachments: AttachmentStorage,
         now: Now,
         nudge_outbox: NudgeOutbox,
         token: TokenQuery = None,
     ) -> Template | Redirect:
-        """The customer's message to the team; the status page shows it in the history."""
+        """The customer's message and files to the team; the status page shows them."""
+        data, posted_files = await form_with_files(request, MessageForm)
         lang = data.lang or None
         asked = StatusPageAsk(reference, token, lang, accept_language)
-        if check_text(data.text):
+        limits = Limits.of(settings)
+        try:
+            files = await checked(posted_files, limits)
+        except FILE_REFUSALS as refused:
+            problem = file_error(page_locale(lang, accept_language), refused)
+            return await _status_page(
+                request, db_session, settings, now, asked, message=data, file_problem=problem
+            )
+        if check_text(data.text) and not files:
             return await _status_page(
                 request, db_session, settings, now, asked, message=data, notice="empty-message"
             )
         try:
-            async with db_session.begin():
+            async with stored_first(sessions, attachments, files), db_session.begin():
                 case = await case_for_customer(
                     db_session,
                     reference,
@@ -567,12 +637,20 @@ class CustomerPages(Controller):
                     now=now,
                     for_update=True,
                 )
-                await add_customer_message(
-                    db_session, case, now, text=data.text, reopen_window=settings.reopen_window
-                )
+                if not check_text(data.text):
+                    await add_customer_message(
+                        db_session, case, now, text=data.text, reopen_window=settings.reopen_window
+                    )
+                if files:
+                    await add_rows(db_session, case, files, limits, by="customer", now=now)
         except NotFound:
             return _not_found_page(request, page_locale(lang, accept_language))
         except Conflict as refused:
             return Redirect(_status_url(reference, token, lang, refused.kind), status_code=303)
+        except FILE_REFUSALS as refused:  # the case's files would be too many or too large
+            problem = file_error(page_locale(lang, accept_language), refused)
+            return await _status_page(
+                request, db_session, settings, now, asked, message=data, file_problem=problem
+            )
         nudge_outbox()
         return Redirect(_status_url(reference, token, lang, "message-sent"), status_code=303)

@@ -3,14 +3,15 @@ claim, reply and resolve. Pages are in the account's own language."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import msgspec
-from litestar import Request, get, post
-from litestar.datastructures import State
+from litestar import Request, Response, get, post
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
@@ -20,13 +21,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.lifecycle import OPEN_STATUSES, STATUSES
 from service.accounts.services import SUPERVISING_ROLES, caller_for, team_members
+from service.attachments.files import (
+    FILE_REFUSALS,
+    Limits,
+    adding,
+    attachment_of,
+    problem_code,
+    stored_first,
+)
 from service.cases import casework, language_override, presence
 from service.cases.access import case_for_team
 from service.cases.queues import QueueFilter, queues
 from service.common.errors import Conflict, InvalidInput
 from service.common.validation import check_text
 from service.db.models import Account, Case, Team
-from service.http.dependencies import AppSettings, DbSession, Now, NudgeOutbox, SessionFactory
+from service.http.dependencies import (
+    AppSettings,
+    AttachmentStorage,
+    DbSession,
+    Now,
+    NudgeOutbox,
+    SessionFactory,
+)
+from service.http.downloads import file_response
+from service.http.uploads import UPLOAD_MAX_BODY_BYTES as UPLOAD_BODY
+from service.http.uploads import checked, form_with_files
 from service.i18n.negotiation import SUPPORTED, language_tag
 from service.notify import customer_mail
 from service.settings import Settings
@@ -48,7 +67,8 @@ def _case_path(reference: str) -> str:
     return f"/team/cases/{quote(reference)}"
 
 
-class ReplyForm(msgspec.Struct):
+@dataclass
+class ReplyForm:
     body: str = ""
 
 
@@ -56,7 +76,8 @@ class ResolveForm(msgspec.Struct):
     summary: str = ""
 
 
-class NoteForm(msgspec.Struct):
+@dataclass
+class NoteForm:
     text: str = ""
 
 
@@ -109,6 +130,35 @@ async def _apply(
     if to_inbox or not work.caller.may_act_for(changed.team):
         return back_to(INBOX, "done")  # moved out of this person's reach: back to the inbox
     return back_to(_case_path(reference), "done")
+
+
+async def _apply_with_files(
+    request: Request[Any, Any, Any],
+    work: casework.CaseWork,
+    reference: str,
+    action: casework.CaseAction,
+    posted_files: list[UploadFile],
+    *,
+    internal: bool,
+) -> Redirect:
+    """`action` and the files posted with it, in one transaction; a refused file refuses both."""
+    state = request.app.state
+    limits = Limits.of(state.settings)
+    try:
+        files = await checked(posted_files, limits)
+    except FILE_REFUSALS as refused:
+        return back_to(_case_path(reference), problem_code(refused) or refused.kind)
+    attach = adding(files, limits, by=work.actor(), internal=internal)
+
+    async def with_files(session: AsyncSession, case: Case, now: datetime) -> None:
+        await action(session, case, now)
+        await attach(session, case, now)
+
+    try:
+        async with stored_first(state.sessions, state.attachments, files):
+            return await _apply(work, reference, with_files)
+    except FILE_REFUSALS as refused:  # too many or too large for the case
+        return back_to(_case_path(reference), problem_code(refused) or refused.kind)
 
 
 async def _others_looking(state: State, reference: str, email: str, now: datetime) -> list[str]:
@@ -261,26 +311,36 @@ class TeamPages(WorkspaceController):
         )
         return await _apply(work, reference, action)
 
-    @post("/cases/{reference:str}/reply", name="team-reply")
-    async def reply(self, reference: FromPath[str], data: Form[ReplyForm], work: Work) -> Redirect:
+    @post("/cases/{reference:str}/reply", name="team-reply", request_max_body_size=UPLOAD_BODY)
+    async def reply(
+        self, request: Request[Any, Any, Any], reference: FromPath[str], work: Work
+    ) -> Redirect:
+        """A reply to the customer, with files they will see on their status page."""
+        data, files = await form_with_files(request, ReplyForm)
         if check_text(data.body):
             return back_to(_case_path(reference), "empty-reply")
-        body = data.body.strip()
-        return await _apply(work, reference, partial(casework.reply, agent=work.actor(), body=body))
+        action = partial(casework.reply, agent=work.actor(), body=data.body.strip())
+        return await _apply_with_files(request, work, reference, action, files, internal=False)
 
-    @post("/cases/{reference:str}/preview", name="team-preview", status_code=200)
+    @post(
+        "/cases/{reference:str}/preview",
+        name="team-preview",
+        status_code=200,
+        request_max_body_size=UPLOAD_BODY,
+    )
     async def preview(
         self,
         request: Request[Any, Any, Any],
         reference: FromPath[str],
-        data: Form[ReplyForm],
         db_session: DbSession,
         account: SignedIn,
         state: State,
         settings: AppSettings,
         now: Now,
     ) -> Template:
-        """The case page with the draft reply kept and shown as the customer will receive it."""
+        """The case page with the draft reply kept and shown as the customer will receive it
+        (files chosen are not kept: a browser cannot fill a file input again)."""
+        data, _ = await form_with_files(request, ReplyForm)
         notice = "empty-reply" if check_text(data.body) else None
         return await self._case_page(
             request,
@@ -294,14 +354,31 @@ class TeamPages(WorkspaceController):
             draft=data.body.strip(),
         )
 
-    @post("/cases/{reference:str}/notes", name="team-note")
+    @post("/cases/{reference:str}/notes", name="team-note", request_max_body_size=UPLOAD_BODY)
     async def add_note(
-        self, reference: FromPath[str], data: Form[NoteForm], work: Work
+        self, request: Request[Any, Any, Any], reference: FromPath[str], work: Work
     ) -> Redirect:
+        """An internal note, with files only the teams see."""
+        data, files = await form_with_files(request, NoteForm)
         if check_text(data.text):
             return back_to(_case_path(reference), "empty-note")
         action = partial(casework.add_note, agent=work.actor(), text=data.text.strip())
-        return await _apply(work, reference, action)
+        return await _apply_with_files(request, work, reference, action, files, internal=True)
+
+    @get("/cases/{reference:str}/files/{attachment_id:str}", name="team-file")
+    async def file(
+        self,
+        reference: FromPath[str],
+        attachment_id: FromPath[str],
+        db_session: DbSession,
+        account: SignedIn,
+        attachments: AttachmentStorage,
+        thumbnail: Annotated[bool, QueryParameter()] = False,
+    ) -> Response[bytes]:
+        """A file of the case (or a small PNG of an image) for the team's case page."""
+        case = await case_for_team(db_session, await caller_for(db_session, account), reference)
+        row = await attachment_of(db_session, case, attachment_id, with_internal=True)
+        return await file_response(attachments, row, thumbnail=thumbnail)
 
     @post("/cases/{reference:str}/transfer", name="team-transfer")
     async def transfer(

@@ -27,7 +27,7 @@ from service.db.models import Account
 from service.http.dependencies import SessionFactory
 from service.i18n import messages
 from service.i18n.catalogs import translations
-from service.i18n.formatting import format_moment
+from service.i18n.formatting import format_moment, format_size
 from service.i18n.negotiation import catalog_name
 from service.teams.directory import team_names
 from service.web.pages import PRIVATE_PAGE_HEADERS, render_page
@@ -135,5 +135,8 @@ async def render_workspace(
         due=partial(_utc_moment, locale=locale),
         percent=partial(format_percent, locale=catalog),
         remaining=partial(format_timedelta, locale=catalog, add_direction=True, threshold=1.5),
+        file_size=partial(format_size, locale=locale),
+        error_text=partial(messages.error_text, locale),
+        error_codes=messages.ERROR_CODES,
         **values,
     )

@@ -82,6 +82,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Ite
         redis_url=redis_url,
         ops_api_key=OPS_KEY,
         public_base_url=base_url,
+        attachments_folder=database.parent / "attachments",
     )
     app = create_app(settings, clock=Clock(SERVICE_NOW), drain_outbox=False)
     server = uvicorn.Server(

@@ -89,6 +89,14 @@ API: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
     ("POST", "/api/v1/cases/{reference:str}/messages", {"customer"}, {"text": "Any news?"}),
     ("GET", "/api/v1/cases/{reference:str}/export", {"customer"}, None),
     ("POST", "/api/v1/cases/{reference:str}/erase", {"customer"}, None),
+    # Files: the customer with the token, and staff on the case.
+    ("POST", "/api/v1/cases/{reference:str}/attachments", {"customer", *ON_THE_CASE}, None),
+    (
+        "GET",
+        "/api/v1/cases/{reference:str}/attachments/{attachment_id:str}",
+        {"customer", *ON_THE_CASE},
+        None,
+    ),
 ]
 CASE_ACTIONS = ("claim", "release", "assign", "status", "language", "reply", "preview")
 CASE_ACTIONS += ("notes", "transfer", "resolve", "reopen", "revoke-links")
@@ -110,6 +118,7 @@ PAGES: list[tuple[str, str, set[str], dict[str, str] | None]] = [
         ("POST", f"/team/cases/{{reference:str}}/{action}", ON_THE_CASE, FORM_OF_ACTION.get(action))
         for action in CASE_ACTIONS
     ),
+    ("GET", "/team/cases/{reference:str}/files/{attachment_id:str}", ON_THE_CASE, None),
     ("GET", "/team/account", SIGNED_IN, None),
     ("POST", "/team/account/language", SIGNED_IN, {"locale": "de"}),
     ("POST", "/team/account/presence", SIGNED_IN, {"presence": "away"}),
@@ -196,6 +205,13 @@ async def _dublin_case(client: Client) -> dict[str, Any]:
         json={"text": "My parcel never arrived.", "contact": {"email": "c@example.com"}},
     )
     case = dict(filed.json())
+    attached = await client.post(
+        f"/api/v1/cases/{case['reference']}/attachments",
+        files={"file": ("proof.txt", b"Delivery note 4711\n", "text/plain")},
+        headers={"Authorization": f"Bearer {case['access_token']}"},
+    )
+    assert attached.status_code == 201, attached.text
+    case["attachment_id"] = attached.json()["id"]
     if case["team"] != TEAM:
         moved = await client.post(
             f"/api/v1/cases/{case['reference']}/transfer",
@@ -215,6 +231,7 @@ def _url(template: str, case: dict[str, Any], token_id: int = 0) -> str:
         "{token_id:int}": str(token_id),
         "{chart:str}": "sla.svg",
         "{table:str}": "csat.csv",
+        "{attachment_id:str}": case["attachment_id"],
     }
     for placeholder, value in values.items():
         template = template.replace(placeholder, value)

@@ -119,6 +119,7 @@ TIMELINE = [
     ("status_changed", {"status": "in_progress"}),
     ("handed_off", {"team": TEAM}),
     ("resolved", {}),
+    ("attachment_added", {"name": "photo.jpg"}),
 ]
 
 
