@@ -37,6 +37,7 @@ from service.web import static_files, template_config
 from service.web.account_pages import AdminPages, MyAccountPages
 from service.web.api_docs import swagger_assets, swagger_plugin
 from service.web.calendar_pages import CalendarPages
+from service.web.caller_intake import CallerIntakePage
 from service.web.dashboard_page import DashboardPage
 from service.web.ops_pages import OpsPages
 from service.web.pages import CustomerPages
@@ -123,6 +124,7 @@ def create_app(
             CustomerPages,
             AccountPages,
             TeamPages,
+            CallerIntakePage,
             MyAccountPages,
             AdminPages,
             OpsPages,

@@ -57,7 +57,7 @@ class AttachmentController(Controller):
         if is_staff(request):
             caller = await authenticate(request)
             case = await case_for_team(db_session, caller, reference)
-            return case, caller.actor or "team", True
+            return case, caller.recorded_as, True
         case = await case_for_customer(
             db_session,
             reference,

@@ -16,6 +16,7 @@ from service.cases.customer_messages import add_customer_message
 from service.cases.intake import file_case, intake_response
 from service.cases.privacy import erase_case, export_case
 from service.cases.schemas import (
+    AGENT_CHANNELS,
     AssignRequest,
     CaseChanged,
     CaseDetail,
@@ -35,19 +36,36 @@ from service.cases.schemas import (
 )
 from service.cases.survey import SurveyAnswer, SurveyRecorded, answer_survey
 from service.cases.tier_claims import trusted_tier
-from service.common.errors import invalid
+from service.common.errors import Unauthenticated, invalid
 from service.common.validation import check_text
 from service.http.dependencies import (
+    API_KEY_CHALLENGE,
     AppSettings,
     CurrentCaller,
     DbSession,
     Now,
     NudgeOutbox,
     SessionFactory,
+    authenticate,
     customer_token,
+    is_staff,
 )
 from service.http.guards import authenticated, require_json, team_in_path
 from service.http.params import AcceptLanguage, TokenQuery
+
+
+async def _filed_by(request: Request[Any, Any, Any], data: IntakeRequest) -> str | None:
+    """Who took the complaint for the customer: the agent or integration whose credentials
+    came with it (phone, chat and social channels need them); None when the customer filed."""
+    if not is_staff(request):
+        if data.channel in AGENT_CHANNELS:
+            raise Unauthenticated(
+                f"{data.channel} complaints are filed by an agent or an integration: send a "
+                "personal token or a team key",
+                challenge=API_KEY_CHALLENGE,
+            )
+        return None
+    return (await authenticate(request)).recorded_as
 
 
 def provide_case_work(
@@ -73,6 +91,7 @@ class CaseController(Controller):
     )
     async def file(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[IntakeRequest],
         sessions: SessionFactory,
         settings: AppSettings,
@@ -88,6 +107,7 @@ class CaseController(Controller):
             now=now,
             tier=tier,
             acknowledgements_per_hour=settings.acknowledgement_cap,
+            filed_by=await _filed_by(request, data),
         )
         nudge_outbox()
         return intake_response(filed, settings.public_base_url)

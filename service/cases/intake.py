@@ -91,6 +91,7 @@ async def file_case(
     tier: Tier = "standard",
     acknowledgements_per_hour: int | None = None,
     with_case: CaseStep | None = None,
+    filed_by: str | None = None,
     attempts: int = 5,
 ) -> Filed:
     """Validate, analyse, route and store a complaint in one transaction (with its outbox).
@@ -99,7 +100,8 @@ async def file_case(
     kept as the claimed tier, for agents to see. Past `acknowledgements_per_hour` complaints
     from one address in an hour, the case is still filed but not acknowledged by e-mail (no
     mail bomb through our form). `with_case` runs in the same transaction once the case has
-    its id (the files that came with the complaint are attached so)."""
+    its id (the files that came with the complaint are attached so). `filed_by` names the agent
+    or integration that took a phone or chat complaint for the customer."""
     validate(request)
     text = request.text.strip()
     al_tags = accept_language_tags(accept_language)
@@ -180,6 +182,7 @@ async def file_case(
                     escalate=clock.escalate_now,
                     now=now,
                     acknowledge_by_email=mail,
+                    filed_by=filed_by,
                 )
                 await offer_case(session, case, now)
         except IntegrityError:
@@ -217,6 +220,7 @@ def _record_intake(
     escalate: bool,
     now: datetime,
     acknowledge_by_email: bool = True,
+    filed_by: str | None = None,
 ) -> None:
     """Audit events and outbox rows of a new case, in the intake transaction."""
 
@@ -226,8 +230,12 @@ def _record_intake(
     def outbox(task: str, **payload: Any) -> None:
         add_side_effect(session, task, now, case_id=case.id, **payload)
 
-    received = {"channel": case.channel, "acknowledged_by_email": acknowledge_by_email}
-    event("received", "customer", received, visible=True)
+    received = {
+        "channel": case.channel,
+        "acknowledged_by_email": acknowledge_by_email,
+        "filed_by": filed_by,
+    }
+    event("received", filed_by or "customer", received, visible=True)
     event(
         "detected",
         "meridian",

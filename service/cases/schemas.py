@@ -17,7 +17,9 @@ from service.common.validation import (
     ZONE_FIELD,
 )
 
-Channel = Literal["web", "api", "email"]
+Channel = Literal["web", "api", "email", "phone", "chat", "social"]
+AGENT_CHANNELS = frozenset({"phone", "chat", "social"})
+"""Complaints taken by an agent or an integration: filed with staff credentials only."""
 
 
 StructT = TypeVar("StructT", bound=msgspec.Struct)

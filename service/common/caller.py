@@ -19,3 +19,8 @@ class Caller:
 
     def may_act_for(self, team: str | None) -> bool:
         return self.ops or (team is not None and team in self.teams)
+
+    @property
+    def recorded_as(self) -> str:
+        """The name a change is recorded under: the person, else the key's team (or "ops")."""
+        return self.actor or ("ops" if self.ops else ", ".join(sorted(self.teams)) or "staff")

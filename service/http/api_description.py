@@ -108,6 +108,9 @@ def _codes(path: str, method: str, guards: list[Any]) -> tuple[set[int], list[di
         security = [{"caseToken": []}, {"personalToken": []}, {"teamKey": []}, {"opsKey": []}]
         if method == "POST":
             codes.add(415)
+    if path == "/api/v1/cases" and method == "POST":
+        codes.add(401)  # phone, chat and social complaints come with an agent's credentials
+        security = [{}, {"personalToken": []}, {"teamKey": []}, {"opsKey": []}]
     if path == "/api/v1/inbound/email":
         codes |= {401, 503}
         security = [{"relaySecret": []}]

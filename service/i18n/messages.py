@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from gettext import NullTranslations
 
+from babel.lists import format_list
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from service.i18n.catalogs import translations
 from service.i18n.formatting import format_due
-from service.i18n.negotiation import language_tag, text_direction
+from service.i18n.negotiation import catalog_name, language_tag, text_direction
 
 TIMELINE_KINDS: tuple[str, ...] = (
     "received",
@@ -167,8 +168,27 @@ def activity_label(locale: str, kind: str) -> str:
         "survey": t.pgettext("activity", "Survey answered"),
         "note": t.pgettext("activity", "Internal note"),
         "links_revoked": t.pgettext("activity", "The customer's links revoked"),
+        "attachment_added": t.pgettext("activity", "File added"),
+        # NOTE: Files of an e-mail that were not kept (a type not taken, too large…).
+        "attachments_refused": t.pgettext("activity", "Files of the e-mail refused"),
+        "erased": t.pgettext("activity", "The customer's personal data erased"),
     }
     return labels.get(kind, kind)
+
+
+def channel_label(locale: str, channel: str) -> str:
+    """How a complaint came in, as the team reads it."""
+    t = _catalog(locale)
+    labels = {
+        # NOTE: Channels a complaint comes in by, shown on the team's case page.
+        "web": t.pgettext("channel", "Web form"),
+        "api": t.pgettext("channel", "API"),
+        "email": t.pgettext("channel", "E-mail"),
+        "phone": t.pgettext("channel", "Phone call"),
+        "chat": t.pgettext("channel", "Chat"),
+        "social": t.pgettext("channel", "Social media"),
+    }
+    return labels.get(channel, channel)
 
 
 def status_label(locale: str, status: str) -> str:
@@ -375,8 +395,9 @@ def acknowledgement_email(
     timezone: str | None,
     status_url: str,
     waiting: bool = False,
+    files: Sequence[str] = (),
 ) -> Email:
-    """E-mail confirming a new complaint."""
+    """E-mail confirming a new complaint (and naming the files that came with it)."""
     t = _catalog(locale)
     # NOTE: E-mail subject. %(reference)s is a case reference such as MRD-7K3F92.
     subject = t.gettext("Your complaint %(reference)s has been received") % {"reference": reference}
@@ -387,18 +408,32 @@ def acknowledgement_email(
         locale, reference=reference, team_name=team_name, due=due, timezone=timezone
     )
     follow_template = _follow_template(t)
+    text_paragraphs = [acknowledgement_template % values]
+    html_paragraphs = [_fill_html(acknowledgement_template, values)]
+    if files:
+        # NOTE: In the acknowledgement e-mail. %(files)s is a list of file names, e.g.
+        # "photo.jpg, invoice.pdf and scan.png"; %(count)s is how many there are.
+        files_template = t.ngettext(
+            "We received %(count)s file from you: %(files)s",
+            "We received %(count)s files from you: %(files)s",
+            len(files),
+        )
+        named = {
+            "files": format_list(list(files), locale=catalog_name(locale)),
+            "count": str(len(files)),
+        }
+        text_paragraphs.append(files_template % named)
+        html_paragraphs.append(_fill_html(files_template, named))
+    text_paragraphs.append(follow_template % {"status_url": status_url})
+    html_paragraphs.append(
+        _fill_html(follow_template, {"status_url": status_url}, links={"status_url"})
+    )
     return _email(
         locale,
         t,
         subject=subject,
-        text_paragraphs=[
-            acknowledgement_template % values,
-            follow_template % {"status_url": status_url},
-        ],
-        html_paragraphs=[
-            _fill_html(acknowledgement_template, values),
-            _fill_html(follow_template, {"status_url": status_url}, links={"status_url"}),
-        ],
+        text_paragraphs=text_paragraphs,
+        html_paragraphs=html_paragraphs,
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.team_file import public_name
+from service.attachments.files import attachments_of
 from service.cases.access import link_token
 from service.db.models import Case, CaseEvent, Reply, Team
 from service.i18n import messages
@@ -61,6 +62,11 @@ async def render(
             timezone=case.customer_timezone,
             status_url=url,
             waiting=team is None or case.waiting_until is not None,
+            files=[
+                file.name
+                for file in await attachments_of(session, case, with_internal=False)
+                if file.removed_at is None
+            ],
         )
     if kind == "reply":
         reply = await session.scalar(select(Reply).where(Reply.id == payload.get("reply_id")))

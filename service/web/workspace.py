@@ -131,6 +131,7 @@ async def render_workspace(
         severity_label=partial(messages.severity_label, locale),
         tier_label=partial(messages.tier_label, locale),
         activity_label=partial(messages.activity_label, locale),
+        channel_label=partial(messages.channel_label, locale),
         language_name=partial(display_language, locale=locale),
         due=partial(_utc_moment, locale=locale),
         percent=partial(format_percent, locale=catalog),

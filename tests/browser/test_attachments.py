@@ -84,3 +84,31 @@ def test_a_program_named_png_is_refused_on_the_form(page: Page, live_server: Liv
     expect(page.locator("#text")).to_have_value("Die Rechnung ist doppelt abgebucht worden.")
     assert live_server.count_cases() == cases_before
     _accessible(page, "form-file-refused-de")
+
+
+def test_a_large_file_goes_up_with_a_progress_bar_from_the_status_page(
+    page: Page, live_server: LiveServer
+) -> None:
+    filed = httpx.post(
+        f"{live_server.base_url}/api/v1/cases",
+        json={"text": "The invoice for May is wrong.", "contact": {"email": "kim@example.com"}},
+    )
+    assert filed.status_code == 201, filed.text
+    page.goto(filed.json()["status_url"])
+    page.locator("#message").fill("Here is the statement from my bank.")
+    statement = ("2026-05-01 Meridian Store -89.90 EUR\n" * 40_000).encode()  # 1.5 MB of text
+    page.locator("#files").set_input_files(
+        [{"name": "statement.txt", "mimeType": "text/plain", "buffer": statement}]
+    )
+    sent_by_script: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            sent_by_script.append(request.method) if request.resource_type == "xhr" else None
+        ),
+    )
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_test_id("files")).to_contain_text("statement.txt")
+    expect(page.get_by_test_id("notice")).to_be_visible()
+    # upload-progress.js sent it (and followed the redirect), with its progress bar
+    assert sent_by_script == ["POST", "GET"]

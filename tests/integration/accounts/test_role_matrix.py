@@ -119,6 +119,8 @@ PAGES: list[tuple[str, str, set[str], dict[str, str] | None]] = [
         for action in CASE_ACTIONS
     ),
     ("GET", "/team/cases/{reference:str}/files/{attachment_id:str}", ON_THE_CASE, None),
+    ("GET", "/team/file", SIGNED_IN, None),
+    ("POST", "/team/file", SIGNED_IN, {"channel": "phone", "text": ""}),
     ("GET", "/team/account", SIGNED_IN, None),
     ("POST", "/team/account/language", SIGNED_IN, {"locale": "de"}),
     ("POST", "/team/account/presence", SIGNED_IN, {"presence": "away"}),

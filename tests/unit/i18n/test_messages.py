@@ -305,3 +305,29 @@ def test_the_resolution_email_carries_the_summary_as_written() -> None:
     )
     assert "帳號已解鎖。<b>請重新登入</b>" in email.text
     assert "帳號已解鎖。&lt;b&gt;請重新登入&lt;/b&gt;" in email.html
+
+
+def _acknowledged(locale: str, files: list[str]) -> Email:
+    return acknowledgement_email(
+        locale,
+        reference=REFERENCE,
+        team_name=TEAM,
+        due=DUE,
+        timezone=ZONE,
+        status_url=STATUS_URL,
+        files=files,
+    )
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+@pytest.mark.parametrize("names", [["photo.jpg"], ["photo.jpg", "invoice.pdf", "scan.png"]])
+def test_the_acknowledgement_names_the_files_that_came_with_the_complaint(
+    locale: str, names: list[str]
+) -> None:
+    without, with_files = _acknowledged(locale, []), _acknowledged(locale, names)
+    added = [p for p in _paragraphs(with_files) if p not in _paragraphs(without)]
+    assert len(added) == 1
+    assert all(name in added[0] for name in names) and str(len(names)) in added[0]
+    assert all(name in with_files.html for name in names)
+    if locale != "en":
+        _assert_localized(added[0], _paragraphs(_acknowledged("en", names))[2], locale)
