@@ -14,8 +14,9 @@ from litestar.openapi import OpenAPIConfig
 
 from routing.language import preload as preload_language_model
 from service.accounts.controllers import AccountPages
-from service.attachments.backends import storage_for
+from service.attachments.backends import quarantine_for, storage_for
 from service.attachments.controllers import AttachmentController
+from service.attachments.scanning import scanner_for
 from service.cases.controllers import CaseController, TeamQueueController
 from service.db.engine import create_engine, session_factory
 from service.http.api_description import describe_errors
@@ -100,6 +101,8 @@ def create_app(
         app.state.arq = ArqConnection(settings.redis_url_or_default)
         app.state.outbox_nudge = asyncio.Event()
         app.state.attachments = storage_for(settings.attachments_url, settings.attachments_folder)
+        app.state.quarantine = quarantine_for(settings.attachments_url, settings.attachments_folder)
+        app.state.scanner = scanner_for(settings.clamd_address)
         drainer = asyncio.create_task(_drain_outbox_forever(app)) if drain_outbox else None
         try:
             yield
@@ -110,6 +113,7 @@ def create_app(
                     await drainer
             await app.state.arq.close()
             await app.state.attachments.close()
+            await app.state.quarantine.close()
             await engine.dispose()
 
     app = Litestar(

@@ -115,6 +115,8 @@ class Settings:
     """s3://bucket/prefix (AWS_* variables for credentials and endpoint) or file:///folder;
     None: files under `attachments_folder`."""
     attachments_folder: Path = VAR_DIR / "attachments"
+    clamd_address: str | None = None
+    """ClamAV's daemon, `unix:/run/clamav/clamd.ctl` or `host:3310`: every file is scanned."""
     attachment_max_bytes: int = 10 * MIB
     case_attachments_max_bytes: int = 50 * MIB
     """All the files on one case together."""
@@ -150,6 +152,7 @@ class Settings:
             handle_minutes=env.get("MERIDIAN_HANDLE_MINUTES", ""),
             reopen_window_days=float(env.get("MERIDIAN_REOPEN_WINDOW_DAYS") or REOPEN_WINDOW.days),
             attachments_url=env.get("MERIDIAN_ATTACHMENTS_URL") or None,
+            clamd_address=env.get("MERIDIAN_CLAMD") or None,
             attachment_max_bytes=int(float(env.get("MERIDIAN_ATTACHMENT_MAX_MB") or 10) * MIB),
             case_attachments_max_bytes=int(
                 float(env.get("MERIDIAN_CASE_ATTACHMENTS_MAX_MB") or 50) * MIB

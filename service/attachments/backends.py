@@ -20,3 +20,14 @@ def storage_for(url: str | None, default_folder: Path) -> Storage:
     if parts.scheme == "s3" and parts.netloc:
         return S3Storage(bucket=parts.netloc, prefix=parts.path.strip("/"))
     raise ValueError("MERIDIAN_ATTACHMENTS_URL must be s3://bucket/prefix or file:///path")
+
+
+def quarantine_for(url: str | None, default_folder: Path) -> Storage:
+    """Where files that carry malware are kept for inspection, never served: `quarantine/`
+    beside the attachments (a folder in the folder, a prefix under the bucket's prefix)."""
+    parts = urlsplit(url or "")
+    if parts.scheme == "s3" and parts.netloc:
+        prefix = "/".join(filter(None, [parts.path.strip("/"), "quarantine"]))
+        return S3Storage(bucket=parts.netloc, prefix=prefix)
+    folder = Path(parts.path) if parts.scheme == "file" else default_folder
+    return FolderStorage(folder / "quarantine")

@@ -90,7 +90,7 @@ class AttachmentController(Controller):
         case, by, _ = await self._case(request, reference, db_session, settings, now, token)
         await db_session.close()
         limits = Limits.of(settings)
-        files = await checked(await posted_files(request, UPLOAD_FIELD), limits)
+        files = await checked(request, await posted_files(request, UPLOAD_FIELD))
         if not files:
             raise invalid("file", "send one or more files in multipart parts named `file`")
         rows = await attach(sessions, attachments, case.id, files, limits, by=by, now=now)

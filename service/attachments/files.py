@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -14,12 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.attachments import images, kinds
+from service.attachments.scanning import Scanner, ScanUnavailable
 from service.attachments.storage import Storage
 from service.cases.records import record_event
-from service.common.errors import DomainError, InvalidInput, NotFound, TooLarge, UnsupportedFormat
+from service.common.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    TooLarge,
+    Unavailable,
+    UnsupportedFormat,
+)
 from service.db.models import Attachment, Case
 from service.settings import Settings
 
+log = logging.getLogger("meridian.attachments")
 FILES_PER_CASE = 20
 FILE_REFUSALS = (InvalidInput, TooLarge, UnsupportedFormat)
 """What the checks and limits raise for a file that is not taken."""
@@ -116,6 +126,24 @@ def check_files(uploads: Sequence[Upload], limits: Limits) -> list[CheckedFile]:
             errors=[{"field": "file", "code": "case_files_too_large", "message": "too large"}],
         )
     return checked
+
+
+async def scan(files: Sequence[CheckedFile], scanner: Scanner, quarantine: Storage) -> None:
+    """Refuse the files if one carries malware: its bytes go to the quarantine (kept for
+    inspection, never served) and the refusal names it. Without a verdict nothing is taken."""
+    for file in files:
+        try:
+            signature = await scanner.signature_in(file.content)
+        except ScanUnavailable as failed:
+            log.warning("files refused, no malware scan: %s", failed)
+            raise Unavailable(
+                "files cannot be checked for malware right now; try again in a minute",
+                retry_after=60,
+            ) from None
+        if signature is not None:
+            await quarantine.put(file.sha256, file.content)
+            log.warning("file quarantined (sha256 %s): %s", file.sha256, signature)
+            raise _problem("file_infected", f"{file.name} carries malware ({signature})")
 
 
 async def put_files(storage: Storage, files: Sequence[CheckedFile]) -> None:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from litestar import Request
 from litestar.datastructures import UploadFile
 
-from service.attachments.files import CheckedFile, Limits, Upload, check_files
+from service.attachments.files import CheckedFile, Limits, Upload, check_files, scan
 
 UPLOAD_MAX_BODY_BYTES = 64 * 1024 * 1024
 """One upload request: the files of a case (50 MiB by default) and the multipart framing."""
@@ -49,6 +49,13 @@ async def read_uploads(files: Sequence[UploadFile]) -> list[Upload]:
     return [upload for upload in uploads if upload.name or upload.content]
 
 
-async def checked(files: Sequence[UploadFile], limits: Limits) -> list[CheckedFile]:
-    """Every posted file checked and cleaned, off the event loop (images are redrawn)."""
-    return await asyncio.to_thread(check_files, await read_uploads(files), limits)
+async def checked(
+    request: Request[Any, Any, Any], files: Sequence[UploadFile]
+) -> list[CheckedFile]:
+    """Every posted file checked and cleaned off the event loop (images are redrawn), within
+    the settings' limits, and scanned for malware."""
+    state = request.app.state
+    limits = Limits.of(state.settings)
+    clean = await asyncio.to_thread(check_files, await read_uploads(files), limits)
+    await scan(clean, state.scanner, state.quarantine)
+    return clean

@@ -41,6 +41,7 @@ ERROR_CODES: tuple[str, ...] = (
     "file_type_refused",
     "file_name_contradicts",
     "file_unreadable",
+    "file_infected",
 )
 
 
@@ -313,6 +314,11 @@ def error_text(locale: str, code: str) -> str:
             "A file's content does not match its name. Please check the file and send it again."
         ),
         "file_unreadable": t.gettext("An image could not be read. Please send it again."),
+        # NOTE: The malware scan flagged one of the customer's files.
+        "file_infected": t.gettext(
+            "A file was refused because it may contain a virus. Please check it and send a "
+            "clean copy."
+        ),
     }
     try:
         return texts[code]

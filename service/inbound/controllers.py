@@ -64,12 +64,18 @@ async def receive_inbound_email(
 ) -> Response[InboundOutcome]:
     """A new case (201), a reply threaded onto its case by its reply address (200), or a
     repeat (200)."""
+    state = request.app.state
     received = await receive_email(
         sessions,
         await request.body(),
         now=now,
         secret_key=settings.secret_key,
-        files=FileShelf(attachments, Limits.of(settings)),
+        files=FileShelf(
+            attachments,
+            Limits.of(settings),
+            state.scanner,
+            state.quarantine,
+        ),
         reopen_window=settings.reopen_window,
     )
     if not received.outcome.duplicate:

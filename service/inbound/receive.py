@@ -34,8 +34,10 @@ from service.attachments.files import (
     add_rows,
     check_file,
     problem_code,
+    scan,
     stored_first,
 )
+from service.attachments.scanning import Scanner
 from service.attachments.storage import Storage
 from service.cases.access import find_case, reply_token_matches
 from service.cases.customer_messages import add_customer_message
@@ -122,8 +124,8 @@ async def receive_email(
         return Received(msgspec.structs.replace(earlier, duplicate=True), created=False)
     try:
         kept, refused = await asyncio.to_thread(_checked_files, email, files.limits)
-        attached = Attached(kept, refused, files.limits)
-        async with stored_first(sessions, files.storage, kept):
+        attached = await _scanned(Attached(kept, refused, files.limits), files)
+        async with stored_first(sessions, files.storage, attached.files):
             threaded = await _thread_reply(
                 sessions, email, key, now, secret_key, reopen_window, attached
             )
@@ -146,10 +148,12 @@ Refusals = list[dict[str, str]]
 
 @dataclass(frozen=True)
 class FileShelf:
-    """Where an e-mail's attachments go, and the limits they are held to."""
+    """Where an e-mail's attachments go, the limits they are held to and their malware scan."""
 
     storage: Storage
     limits: Limits
+    scanner: Scanner
+    quarantine: Storage
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,18 @@ def _checked_files(email: InboundEmail, limits: Limits) -> tuple[list[CheckedFil
         except FILE_REFUSALS as error:
             refused.append({"name": upload.name[:200], "code": problem_code(error) or error.kind})
     return kept, refused
+
+
+async def _scanned(attached: Attached, shelf: FileShelf) -> Attached:
+    """The files without those that carry malware (quarantined, and named as refused)."""
+    clean, refused = [], list(attached.refused)
+    for file in attached.files:
+        try:
+            await scan([file], shelf.scanner, shelf.quarantine)
+            clean.append(file)
+        except FILE_REFUSALS as error:
+            refused.append({"name": file.name, "code": problem_code(error) or error.kind})
+    return Attached(clean, refused, attached.limits)
 
 
 def delivery_key(email: InboundEmail) -> str | None:

@@ -118,7 +118,7 @@ class CallerIntakePage(WorkspaceController):
             data.language = ""
         limits = Limits.of(settings)
         try:
-            files = await checked(posted_files, limits)
+            files = await checked(request, posted_files)
         except FILE_REFUSALS as refused:
             error = FieldError("files", messages.error_text(locale, problem_code(refused) or ""))
             return await self._page(request, sessions, account, data, [error])

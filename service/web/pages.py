@@ -494,7 +494,7 @@ class CustomerPages(Controller):
         form = ComplaintForm(**{**vars(data), "lang": locale})
         limits = Limits.of(settings)
         try:
-            files = await checked(posted_files, limits)
+            files = await checked(request, posted_files)
         except FILE_REFUSALS as refused:
             errors = [file_error(locale, refused)]
             return _form_page(request, locale, form, errors, status_code=422)
@@ -617,7 +617,7 @@ class CustomerPages(Controller):
         asked = StatusPageAsk(reference, token, lang, accept_language)
         limits = Limits.of(settings)
         try:
-            files = await checked(posted_files, limits)
+            files = await checked(request, posted_files)
         except FILE_REFUSALS as refused:
             problem = file_error(page_locale(lang, accept_language), refused)
             return await _status_page(

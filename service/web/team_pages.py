@@ -145,7 +145,7 @@ async def _apply_with_files(
     state = request.app.state
     limits = Limits.of(state.settings)
     try:
-        files = await checked(posted_files, limits)
+        files = await checked(request, posted_files)
     except FILE_REFUSALS as refused:
         return back_to(_case_path(reference), problem_code(refused) or refused.kind)
     attach = adding(files, limits, by=work.actor(), internal=internal)

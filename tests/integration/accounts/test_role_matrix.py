@@ -11,6 +11,7 @@ route cannot go unchecked.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,13 +168,16 @@ PUBLIC = {
 
 
 @pytest.fixture
-def app(database_url: str, redis_url: str, clock: Clock, sessions: Sessions) -> Litestar:
+def app(
+    database_url: str, redis_url: str, clock: Clock, sessions: Sessions, tmp_path: Path
+) -> Litestar:
     """The app with the mail relay's route switched on (it answers 503 while it has no secret)."""
     settings = Settings(
         database_url=database_url,
         redis_url=redis_url,
         ops_api_key=OPS_KEY,
         inbound_email_secret="relay-secret",
+        attachments_folder=tmp_path / "attachments",
     )
     return create_app(settings, clock=clock, drain_outbox=False)
 
