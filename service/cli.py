@@ -348,6 +348,9 @@ def cmd_run(_: argparse.Namespace) -> int:
         f"ops key (X-Ops-Key): stored in {VAR_DIR / 'ops-key.txt'} unless MERIDIAN_OPS_KEY is set"
     )
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Ctrl-C stops everything even when this was started with SIGINT ignored (as a shell's
+    # background job is): the supervisor must not outlive a request to stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while True:  # a child that dies is started again (see service/common/supervisor.py)
             supervisor.step()
