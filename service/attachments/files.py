@@ -275,7 +275,12 @@ async def attach(
 async def attachments_of(
     session: AsyncSession, case: Case, *, with_internal: bool
 ) -> list[Attachment]:
-    query = select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.at)
+    """The case's files still stored (internal ones only `with_internal`), oldest first."""
+    query = (
+        select(Attachment)
+        .where(Attachment.case_id == case.id, Attachment.removed_at.is_(None))
+        .order_by(Attachment.at)
+    )
     if not with_internal:
         query = query.where(Attachment.internal.is_(False))
     return list((await session.scalars(query)).all())

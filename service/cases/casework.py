@@ -92,7 +92,7 @@ async def customer_view(
 
 async def _files(session: AsyncSession, case: Case, *, with_internal: bool) -> list[FileOut]:
     rows = await attachments_of(session, case, with_internal=with_internal)
-    return [view_of(row, FileOut) for row in rows if row.removed_at is None]
+    return [view_of(row, FileOut) for row in rows]
 
 
 def _timeline_params(data: dict[str, Any], names: TeamNames, locale: str) -> dict[str, str]:

@@ -65,7 +65,6 @@ async def export_case(session: AsyncSession, case: Case) -> dict[str, Any]:
         "files": [
             {"name": a.name, "size": a.size, "type": a.media_type, "at": a.at.isoformat()}
             for a in await attachments_of(session, case, with_internal=False)
-            if a.removed_at is None
         ],
         "survey": None
         if case.csat_score is None

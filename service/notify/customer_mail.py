@@ -62,11 +62,7 @@ async def render(
             timezone=case.customer_timezone,
             status_url=url,
             waiting=team is None or case.waiting_until is not None,
-            files=[
-                file.name
-                for file in await attachments_of(session, case, with_internal=False)
-                if file.removed_at is None
-            ],
+            files=[file.name for file in await attachments_of(session, case, with_internal=False)],
         )
     if kind == "reply":
         reply = await session.scalar(select(Reply).where(Reply.id == payload.get("reply_id")))
