@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,7 +22,7 @@ from routing.router import route
 from routing.sla import compute
 from service.attachments.files import CaseStep
 from service.cases.access import new_access_token, new_reference
-from service.cases.offers import offer_case
+from service.cases.offers import offer_new_cases
 from service.cases.records import finding_columns, record_event
 from service.cases.schemas import IntakeRequest, IntakeResponse, view_of
 from service.cases.sla_watch import warn_time
@@ -33,11 +35,12 @@ from service.common.validation import (
     check_text,
     check_zone,
 )
+from service.db.group_commit import GroupCommit
 from service.db.models import Case
 from service.i18n import messages
 from service.i18n.negotiation import accept_language_tags, negotiate
 from service.outbox.store import add_side_effect
-from service.teams.directory import router_view
+from service.teams.live_view import COUNTED_BY_INTAKE, LiveRouterView
 
 ALWAYS_OPEN = Calendar(
     "UTC", {day: [("00:00", "00:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -82,6 +85,36 @@ class Filed:
     acknowledgement: str
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """A complaint analysed and routed, ready to be stored (the reference is drawn then)."""
+
+    columns: dict[str, Any]
+    detection_tags: list[str]
+    decision: RoutingDecision
+    escalate: bool
+    acknowledgements_per_hour: int | None
+    with_case: CaseStep | None
+    filed_by: str | None
+
+
+@dataclass
+class _Desk:
+    """What intake keeps per database: the router's view and the group writer."""
+
+    view: LiveRouterView
+    writer: GroupCommit[_Draft, Case]
+
+
+_desks: WeakKeyDictionary[async_sessionmaker[AsyncSession], _Desk] = WeakKeyDictionary()
+
+
+def _desk(sessions: async_sessionmaker[AsyncSession]) -> _Desk:
+    if (desk := _desks.get(sessions)) is None:
+        desk = _desks[sessions] = _Desk(LiveRouterView(sessions), GroupCommit(sessions, _store))
+    return desk
+
+
 async def file_case(
     sessions: async_sessionmaker[AsyncSession],
     request: IntakeRequest,
@@ -95,6 +128,10 @@ async def file_case(
     attempts: int = 5,
 ) -> Filed:
     """Validate, analyse, route and store a complaint in one transaction (with its outbox).
+
+    Nothing is read from the database here: teams and their loads come from the router's view
+    in memory, and the case is stored together with whatever other complaints arrive meanwhile
+    (group commit); this returns once it is committed.
 
     `tier` is the tier from a trusted source (a signed claim); the request's own `tier` is only
     kept as the claimed tier, for agents to see. Past `acknowledgements_per_hour` complaints
@@ -122,73 +159,64 @@ async def file_case(
     )
     kind = classify(text, detection.language, chosen=request.category, tier=tier)
     customer_zone = request.timezone or where.timezone or "UTC"
+    desk = _desk(sessions)
+    team_names, profiles = await desk.view.current()
+    facts = CaseFacts(
+        language=detection.language,
+        region=where.region,
+        opened_at=now,
+        tier=tier,
+        severity=kind.severity,
+        category=kind.category,
+        country=where.country,
+        zone_country=zone_country(customer_zone),
+    )
+    calendar = coverage_for(facts, profiles) if profiles else ALWAYS_OPEN
+    clock = compute(facts, calendar)
+    decision = route(facts, profiles, now, first_response_due=clock.first_response_due)
+    team = decision.team if decision.team in team_names else None
+    token = new_access_token()
+    draft = _Draft(
+        columns={
+            "access_token_hash": hash_secret(token),
+            **_sent_columns(request, accept_language),
+            "text": text,
+            **finding_columns(detection, where, locale, kind),
+            "customer_timezone": customer_zone,
+            "tier": tier,
+            "claimed_tier": request.tier,
+            "channel": request.channel,
+            "status": "routed" if team else "received",
+            "team_key": team,
+            "routing_reason": decision.reason,
+            "needs_translation": decision.needs_translation,
+            "coverage_gap": decision.coverage_gap,
+            "waiting_until": decision.wait_until,
+            "created_at": now,
+            "updated_at": now,
+            "first_response_due": clock.first_response_due,
+            "classification_due": clock.classification_due,
+            "resolution_due": clock.resolution_due,
+            "first_response_warn_at": warn_time(calendar, now, clock.first_response_due),
+            "resolution_warn_at": warn_time(calendar, now, clock.resolution_due),
+        },
+        detection_tags=hints,
+        decision=decision,
+        escalate=clock.escalate_now,
+        acknowledgements_per_hour=acknowledgements_per_hour,
+        with_case=with_case,
+        filed_by=filed_by,
+    )
     for attempt in range(attempts):
-        token = new_access_token()
         try:
-            async with sessions() as session, session.begin():
-                team_names, profiles = await router_view(session)
-                facts = CaseFacts(
-                    language=detection.language,
-                    region=where.region,
-                    opened_at=now,
-                    tier=tier,
-                    severity=kind.severity,
-                    category=kind.category,
-                    country=where.country,
-                    zone_country=zone_country(customer_zone),
-                )
-                calendar = coverage_for(facts, profiles) if profiles else ALWAYS_OPEN
-                clock = compute(facts, calendar)
-                decision = route(facts, profiles, now, first_response_due=clock.first_response_due)
-                team = decision.team if decision.team in team_names else None
-                team_name = team_names.for_customer(team, locale.locale)
-                case = Case(
-                    reference=new_reference(),
-                    access_token_hash=hash_secret(token),
-                    **_sent_columns(request, accept_language),
-                    text=text,
-                    **finding_columns(detection, where, locale, kind),
-                    customer_timezone=customer_zone,
-                    tier=tier,
-                    claimed_tier=request.tier,
-                    channel=request.channel,
-                    status="routed" if team else "received",
-                    team_key=team,
-                    routing_reason=decision.reason,
-                    needs_translation=decision.needs_translation,
-                    coverage_gap=decision.coverage_gap,
-                    waiting_until=decision.wait_until,
-                    created_at=now,
-                    updated_at=now,
-                    first_response_due=clock.first_response_due,
-                    classification_due=clock.classification_due,
-                    resolution_due=clock.resolution_due,
-                    first_response_warn_at=warn_time(calendar, now, clock.first_response_due),
-                    resolution_warn_at=warn_time(calendar, now, clock.resolution_due),
-                )
-                session.add(case)
-                await session.flush()
-                if with_case is not None:
-                    await with_case(session, case, now)
-                mail = acknowledgements_per_hour is None or (
-                    await _recent_complaints(session, case.contact_email, now)
-                    <= acknowledgements_per_hour
-                )
-                _record_intake(
-                    session,
-                    case,
-                    detection_tags=hints,
-                    decision=decision,
-                    escalate=clock.escalate_now,
-                    now=now,
-                    acknowledge_by_email=mail,
-                    filed_by=filed_by,
-                )
-                await offer_case(session, case, now)
+            case = await desk.writer.submit(draft)
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
             continue  # a reference collision: draw another
+        if team is not None:
+            desk.view.opened(team)
+        team_name = team_names.for_customer(team, locale.locale)
         acknowledgement = messages.acknowledgement(
             locale.locale,
             reference=case.reference,
@@ -203,12 +231,60 @@ async def file_case(
     raise RuntimeError("unreachable")
 
 
-async def _recent_complaints(session: AsyncSession, email: str, now: datetime) -> int:
-    """Complaints from `email` in the last hour, the one being filed included."""
-    query = select(func.count()).where(
-        Case.contact_email == email, Case.created_at > now - timedelta(hours=1)
+async def _store(session: AsyncSession, drafts: Sequence[_Draft]) -> list[Case]:
+    """Store complaints in the session's transaction: cases, then their files, events, outbox
+    rows and offers to agents, each kind written for all of them at once."""
+    session.info[COUNTED_BY_INTAKE] = True
+    cases = [Case(reference=new_reference(), **draft.columns) for draft in drafts]
+    session.add_all(cases)
+    await session.flush()
+    for draft, case in zip(drafts, cases, strict=True):
+        if draft.with_case is not None:
+            await draft.with_case(session, case, case.created_at)
+    capped = [
+        case for draft, case in zip(drafts, cases, strict=True) if draft.acknowledgements_per_hour
+    ]
+    recent = await _complaints_in_the_hour(session, capped)
+    for draft, case in zip(drafts, cases, strict=True):
+        cap = draft.acknowledgements_per_hour
+        _record_intake(
+            session,
+            case,
+            detection_tags=draft.detection_tags,
+            decision=draft.decision,
+            escalate=draft.escalate,
+            now=case.created_at,
+            acknowledge_by_email=cap is None or recent[case.id] <= cap,
+            filed_by=draft.filed_by,
+        )
+    await offer_new_cases(session, cases)
+    await session.flush()
+    return cases
+
+
+async def _complaints_in_the_hour(session: AsyncSession, cases: Sequence[Case]) -> dict[int, int]:
+    """For each case (stored, not yet committed), the complaints from its address in the hour
+    before it, itself included and the same group's later ones not."""
+    if not cases:
+        return {}
+    since = min(case.created_at for case in cases) - timedelta(hours=1)
+    rows = await session.execute(
+        select(Case.id, Case.contact_email, Case.created_at).where(
+            Case.contact_email.in_({case.contact_email for case in cases}),
+            Case.created_at > since,
+        )
     )
-    return int(await session.scalar(query) or 0)
+    sent: dict[str, list[tuple[int, datetime]]] = {}
+    for case_id, email, created in rows:
+        sent.setdefault(email, []).append((case_id, created))
+    return {
+        case.id: sum(
+            1
+            for other_id, created in sent[case.contact_email]
+            if other_id <= case.id and created > case.created_at - timedelta(hours=1)
+        )
+        for case in cases
+    }
 
 
 def _record_intake(

@@ -53,18 +53,30 @@ async def agent_profiles(session: AsyncSession, team: str) -> list[AgentProfile]
     ]
 
 
-async def offer_case(session: AsyncSession, case: Case, now: datetime) -> None:
-    """Offer a case just routed to a team on duty to its best agent (it stays "routed" for the
-    customer until the agent answers); nobody suitable: it waits in the team's queue."""
-    if case.team_key is None or case.claimed_by or case.waiting_until or case.coverage_gap:
-        return
-    agents = await agent_profiles(session, case.team_key)
-    if not agents:
-        return
-    offer = choose_agent(agents, case.language)
-    if offer.agent is not None:
-        case.claimed_by = offer.agent
-        record_event(session, case, "offered", "meridian", now, to=offer.agent, why=offer.reason)
+async def offer_new_cases(session: AsyncSession, cases: Sequence[Case]) -> None:
+    """Offer cases just routed to teams on duty to their best agents (each stays "routed" for
+    the customer until the agent answers), the agents of a team read once for all its cases;
+    nobody suitable: the case waits in the team's queue. Offered at the case's creation time."""
+    agents_of: dict[str, list[AgentProfile]] = {}
+    for case in cases:
+        team = case.team_key
+        if team is None or case.claimed_by or case.waiting_until or case.coverage_gap:
+            continue
+        if team not in agents_of:
+            agents_of[team] = await agent_profiles(session, team)
+        offer = choose_agent(agents_of[team], case.language)
+        if offer.agent is not None:
+            case.claimed_by = offer.agent
+            agents_of[team] = with_offer(agents_of[team], offer.agent)
+            record_event(
+                session,
+                case,
+                "offered",
+                "meridian",
+                case.created_at,
+                to=offer.agent,
+                why=offer.reason,
+            )
 
 
 async def offer_moved(
