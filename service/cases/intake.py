@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,7 +23,7 @@ from routing.sla import compute
 from service.attachments.files import CaseStep
 from service.cases.access import new_access_token, new_reference
 from service.cases.offers import offer_new_cases
-from service.cases.records import finding_columns, record_event
+from service.cases.records import event_row, finding_columns
 from service.cases.schemas import IntakeRequest, IntakeResponse, view_of
 from service.cases.sla_watch import warn_time
 from service.common.secrets import hash_secret
@@ -36,10 +36,10 @@ from service.common.validation import (
     check_zone,
 )
 from service.db.group_commit import GroupCommit
-from service.db.models import Case
+from service.db.models import Case, CaseEvent, OutboxMessage
 from service.i18n import messages
 from service.i18n.negotiation import accept_language_tags, negotiate
-from service.outbox.store import add_side_effect
+from service.outbox.store import side_effect_row
 from service.teams.live_view import COUNTED_BY_INTAKE, LiveRouterView
 
 ALWAYS_OPEN = Calendar(
@@ -245,10 +245,11 @@ async def _store(session: AsyncSession, drafts: Sequence[_Draft]) -> list[Case]:
         case for draft, case in zip(drafts, cases, strict=True) if draft.acknowledgements_per_hour
     ]
     recent = await _complaints_in_the_hour(session, capped)
+    records = _Records([], [])
     for draft, case in zip(drafts, cases, strict=True):
         cap = draft.acknowledgements_per_hour
         _record_intake(
-            session,
+            records,
             case,
             detection_tags=draft.detection_tags,
             decision=draft.decision,
@@ -257,6 +258,9 @@ async def _store(session: AsyncSession, drafts: Sequence[_Draft]) -> list[Case]:
             acknowledge_by_email=cap is None or recent[case.id] <= cap,
             filed_by=draft.filed_by,
         )
+    await session.execute(insert(CaseEvent), records.events)
+    if records.side_effects:
+        await session.execute(insert(OutboxMessage), records.side_effects)
     await offer_new_cases(session, cases)
     await session.flush()
     return cases
@@ -287,8 +291,16 @@ async def _complaints_in_the_hour(session: AsyncSession, cases: Sequence[Case]) 
     }
 
 
+@dataclass
+class _Records:
+    """The audit events and outbox rows of new cases, written with one statement each."""
+
+    events: list[dict[str, Any]]
+    side_effects: list[dict[str, Any]]
+
+
 def _record_intake(
-    session: AsyncSession,
+    records: _Records,
     case: Case,
     *,
     detection_tags: list[str],
@@ -301,10 +313,10 @@ def _record_intake(
     """Audit events and outbox rows of a new case, in the intake transaction."""
 
     def event(kind: str, actor: str, data: dict[str, Any], *, visible: bool = False) -> None:
-        record_event(session, case, kind, actor, now, visible=visible, **data)
+        records.events.append(event_row(case, kind, actor, now, visible=visible, **data))
 
     def outbox(task: str, **payload: Any) -> None:
-        add_side_effect(session, task, now, case_id=case.id, **payload)
+        records.side_effects.append(side_effect_row(task, now, case_id=case.id, **payload))
 
     received = {
         "channel": case.channel,

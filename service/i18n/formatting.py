@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -43,8 +43,15 @@ def format_due(dt: datetime, tz: str | None, locale: str) -> str:
     instant = dt.astimezone(UTC)
     if instant.second or instant.microsecond:
         instant = instant.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return _due_text(instant, tz, locale)
+
+
+@lru_cache(maxsize=4096)
+def _due_text(minute: datetime, tz: str | None, locale: str) -> str:
+    """Every complaint filed in the same minute in one zone and locale is due at the same few
+    minutes: each is formatted once."""
     catalog = catalog_name(locale)
-    return format_datetime(instant, _due_pattern(catalog), tzinfo=_zone(tz), locale=catalog)
+    return format_datetime(minute, _due_pattern(catalog), tzinfo=_zone(tz), locale=catalog)
 
 
 @cache

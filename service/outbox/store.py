@@ -25,9 +25,19 @@ def add_side_effect(
     **payload: Any,
 ) -> None:
     """Queue the arq task `task` in the caller's transaction (due now, or at `available_at`)."""
-    session.add(
-        OutboxMessage(task=task, created_at=now, available_at=available_at or now, payload=payload)
-    )
+    session.add(OutboxMessage(**side_effect_row(task, now, available_at=available_at, **payload)))
+
+
+def side_effect_row(
+    task: str, now: datetime, *, available_at: datetime | None = None, **payload: Any
+) -> dict[str, Any]:
+    """An outbox row's columns, for a bulk insert of many (intake writes them so)."""
+    return {
+        "task": task,
+        "created_at": now,
+        "available_at": available_at or now,
+        "payload": payload,
+    }
 
 
 def job_id(message_id: int) -> str:
