@@ -1,10 +1,11 @@
 """Intake throughput over HTTP: Meridian's POST /api/v1/cases against a bare Litestar endpoint.
 
 Both targets run under uvicorn (one worker) in a process of their own, on 127.0.0.1; this
-process is the load generator: an asyncio httpx client keeping C requests in flight on C
-keep-alive connections (one AsyncClient each) for a fixed time, after a warm-up. httpx costs
-about a millisecond of CPU per request, so on a small machine it saturates before the server;
-``--client raw`` (plain HTTP/1.1 on asyncio streams) is several times cheaper.
+process is the load generator, keeping C requests in flight on C keep-alive connections for a
+fixed time, after a warm-up: by default plain HTTP/1.1 on asyncio streams (``--client raw``);
+``--client httpx`` (one AsyncClient per connection) costs about a millisecond of CPU per request,
+so on a small machine it saturates before the server. uvicorn runs with uvloop and httptools
+where installed (they are, from the lock), for both targets alike.
 
 - ``bare``: a Litestar app with one JSON POST endpoint echoing a small msgspec struct (the
   "Figures to beat" baseline of DESIGN.md).
@@ -14,12 +15,17 @@ about a millisecond of CPU per request, so on a small machine it saturates befor
   Accept-Language header. Every response must be 201; anything else is counted and reported.
 - ``postgres`` (with ``--postgres``): the same on a throwaway PostgreSQL cluster.
 
-Prints, per target, requests/s, median and p95 latency, errors, and the CPU use of the server
-and of the load generator (a load generator near 100 % means the figure is the client's limit);
-then the ratio of each Meridian target's throughput to the bare one's.
+Each Meridian target is measured at every backlog of ``--open-cases`` (default 0 and 100,000
+open cases spread over the sample teams, inserted before the server starts): intake must cost
+the same whatever the backlog.
 
-    .venv/bin/python bench/intake.py [--seconds 10] [--warmup 2] [--concurrency 16]
-                                     [--client httpx|raw] [--postgres]
+Prints, per target, requests/s, median, p95 and p99 latency, errors, and the CPU use of the
+server (and per request) and of the load generator (a load generator near 100 % means the
+figure is the client's limit); then the ratio of each Meridian target's throughput to the bare
+one's, and each backlog's throughput against the same database's without one.
+
+    .venv/bin/python bench/intake.py [--seconds 10] [--warmup 2] [--concurrency 32]
+                                     [--client raw|httpx] [--open-cases 0 100000] [--postgres]
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
 import importlib.util  # noqa: E402
+import math  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
@@ -43,6 +50,7 @@ import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 
 import httpx  # noqa: E402
 import msgspec  # noqa: E402
@@ -52,6 +60,8 @@ SAMPLE = ROOT / "service" / "data" / "sample_teams.toml"
 BENCH_SECRETS = {"MERIDIAN_SECRET_KEY": "bench-secret", "MERIDIAN_WEBHOOK_SECRET": "bench-hook"}
 START_TIMEOUT = 90.0  # seconds for a server to accept connections (Meridian preloads its model)
 REQUEST_TIMEOUT = 10.0
+BACKLOG_TIME = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+"""When the synthetic backlog was filed (the day before the bench's complaints)."""
 MAX_REQUESTS = 2_000_000  # per target, warm-up included: a hard stop whatever the duration
 
 # (language, text, Accept-Language or None): ~100-300 characters each.
@@ -406,15 +416,20 @@ def run_load(
     return result
 
 
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000 if ordered else math.nan
+
+
 def report(result: Result) -> None:
     lat = sorted(result.latencies)
-    median = statistics.median(lat) * 1000 if lat else float("nan")
-    p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))] * 1000 if lat else float("nan")
+    median = statistics.median(lat) * 1000 if lat else math.nan
     others = {k: v for k, v in result.statuses.items() if k != str(result.expected)}
+    cpu_ms = result.server_cpu / result.rate * 1000 if result.rate else math.nan
     print(
-        f"{result.name:9} {result.rate:8,.0f} requests/s  median {median:6.2f} ms"
-        f"  p95 {p95:6.2f} ms  errors {result.errors:>5}"
-        f"  (server CPU {result.server_cpu:4.0%}, load generator CPU {result.client_cpu:4.0%})",
+        f"{result.name:15} {result.rate:8,.0f} requests/s  median {median:6.2f} ms"
+        f"  p95 {_percentile(lat, 0.95):7.2f} ms  p99 {_percentile(lat, 0.99):7.2f} ms"
+        f"  errors {result.errors:>5}  server CPU {result.server_cpu:4.0%}"
+        f" ({cpu_ms:5.2f} ms per request), load generator CPU {result.client_cpu:4.0%}",
         flush=True,
     )
     if others:
@@ -426,16 +441,28 @@ def report(result: Result) -> None:
 # ---------------------------------------------------------------------------- Meridian set-up
 
 
-async def _load_teams(url: str) -> int:
+async def _prepare(url: str, open_cases: int) -> None:
+    """Empty the case tables, load the sample teams, and add `open_cases` open cases spread
+    over them (the backlog intake must not slow down with)."""
+    from sqlalchemy import delete
+
     from routing.team_file import parse_teams
     from service.db.engine import create_engine, session_factory
+    from service.db.models import Attachment, Case, CaseEvent, OutboxMessage
     from service.teams.directory import upsert_teams
+    from tests.support.synthetic import insert_open_cases
 
     engine = create_engine(url)
     async with session_factory(engine)() as session, session.begin():
-        changes = await upsert_teams(session, parse_teams(SAMPLE.read_text(encoding="utf-8")))
+        for model in (Attachment, CaseEvent, OutboxMessage, Case):
+            await session.execute(delete(model))
+        teams = parse_teams(SAMPLE.read_text(encoding="utf-8"))
+        await upsert_teams(session, teams)
+        share = -(-open_cases // len(teams))
+        for n, team in enumerate(teams):
+            count = max(0, min(share, open_cases - n * share))
+            await insert_open_cases(session, count, team.key, BACKLOG_TIME, start=n * share)
     await engine.dispose()
-    return len(changes.created)
 
 
 async def _case_count(url: str) -> int:
@@ -452,18 +479,24 @@ async def _case_count(url: str) -> int:
 
 
 def measure_meridian(
-    name: str, database_url: str, redis_url: str, tmp: Path, args: argparse.Namespace
+    name: str,
+    database_url: str,
+    redis_url: str,
+    tmp: Path,
+    args: argparse.Namespace,
+    open_cases: int,
 ) -> Result:
     from service.db.migrate import upgrade
 
     upgrade(database_url)
-    asyncio.run(_load_teams(database_url))
-    log = tmp / f"{name}.log"
-    var_dir = tmp / f"{name}-var"
+    asyncio.run(_prepare(database_url, open_cases))
+    name = f"{name} @{open_cases // 1000}k" if open_cases else name
+    log = tmp / f"{name.replace(' ', '')}.log"
+    var_dir = tmp / f"{name.replace(' ', '')}-var"
     with server("serve-meridian", database_url, redis_url, str(var_dir), log=log) as (port, proc):
         result = run_load(name, port, proc.pid, "/api/v1/cases/", meridian_requests(), args)
     report(result)
-    stored = asyncio.run(_case_count(database_url))
+    stored = asyncio.run(_case_count(database_url)) - open_cases
     print(f"          cases stored {stored:,} (warm-up and in-flight requests included)")
     lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     if lines:
@@ -478,18 +511,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per target")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured load first")
-    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument(
+        "--open-cases",
+        type=int,
+        nargs="+",
+        default=[0, 100_000],
+        help="backlogs of open cases to measure intake at (each a run of its own)",
+    )
     parser.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL")
     parser.add_argument(
         "--client",
         choices=["httpx", "raw"],
-        default="httpx",
+        default="raw",
         help="load generator: httpx (one AsyncClient per connection) or raw HTTP/1.1 on asyncio"
         " streams (several times cheaper per request: use it when httpx saturates its CPU)",
     )
     args = parser.parse_args()
-    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1:
-        parser.error("--seconds must be > 0, --warmup >= 0, --concurrency >= 1")
+    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1 or min(args.open_cases) < 0:
+        parser.error("--seconds > 0, --warmup >= 0, --concurrency >= 1, --open-cases >= 0")
 
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
@@ -511,14 +551,20 @@ def main() -> None:
 
         with EmbeddedRedis(tmp / "redis") as redis_server:
             sqlite_url = f"sqlite+aiosqlite:///{tmp}/intake.db"
-            results.append(measure_meridian("sqlite", sqlite_url, redis_server.url, tmp, args))
+            for backlog in args.open_cases:
+                results.append(
+                    measure_meridian("sqlite", sqlite_url, redis_server.url, tmp, args, backlog)
+                )
             if args.postgres:
                 from tests.support.throwaway_postgres import throwaway_postgres
 
                 with throwaway_postgres() as pg_url:
-                    results.append(
-                        measure_meridian("postgres", pg_url, redis_server.url, tmp, args)
-                    )
+                    for backlog in args.open_cases:
+                        results.append(
+                            measure_meridian(
+                                "postgres", pg_url, redis_server.url, tmp, args, backlog
+                            )
+                        )
 
     for result in results:
         print(
@@ -526,6 +572,13 @@ def main() -> None:
             f" ({result.rate:,.0f} vs {bare.rate:,.0f} requests/s;"
             f" bare is {bare.rate / result.rate:.1f}x faster)"
         )
+    by_name = {result.name: result for result in results}
+    for result in results:
+        if "@" in result.name and (empty := by_name.get(result.name.split(" @")[0])):
+            print(
+                f"{result.name} against {empty.name} with no backlog:"
+                f" {result.rate / empty.rate:.2f} of its rate"
+            )
     if any(r.errors for r in results):
         print("NOTE: Meridian answered something other than 201; see the counts above")
 

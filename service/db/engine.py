@@ -14,6 +14,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+READ_ONLY_OPTION = "meridian_read_only"
+READ_ONLY: dict[str, Any] = {READ_ONLY_OPTION: True}
+"""Execution options of a transaction that never writes (`session.connection(execution_options=
+READ_ONLY)` before its first statement): on SQLite it does not wait for, or hold up, writers."""
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -40,9 +45,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             dbapi_connection.isolation_level = None
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin_immediate(connection: Any) -> None:
+        def _sqlite_begin(connection: Any) -> None:
             # One writer at a time from the start of a transaction: no lock-upgrade deadlocks.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A transaction declared read-only takes no lock: WAL lets it read beside the writer.
+            read_only = connection.get_execution_options().get(READ_ONLY_OPTION)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)

@@ -23,7 +23,8 @@ def _media_type(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 def body_as(description: str, accepted: Collection[str], *, json_suffix: bool = False) -> Guard:
     """Guard: the body must be declared as one of `accepted` media types (415 otherwise)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # Async, as every guard here: Litestar runs a plain function guard in a worker thread.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         media_type = _media_type(connection)
         if media_type in accepted or (json_suffix and media_type.endswith("+json")):
             return

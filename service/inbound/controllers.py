@@ -25,7 +25,7 @@ from service.inbound.parse import MAX_MESSAGE_BYTES
 from service.inbound.receive import FileShelf, InboundOutcome, receive_email
 
 
-def require_relay_secret(
+async def require_relay_secret(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard: X-Inbound-Secret must equal the configured secret (503 while none is set)."""

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from routing.model import TeamProfile
+from service.db.engine import READ_ONLY
 from service.db.models import Case, Team
 from service.teams.directory import TeamNames, router_view
 
@@ -74,6 +75,7 @@ class LiveRouterView:
                 return  # loaded while this caller waited
             seen = _changes
             async with self._sessions() as session:
+                await session.connection(execution_options=READ_ONLY)
                 names, profiles = await router_view(session)
             self._names, self._profiles = names, {p.key: p for p in profiles}
             self._loaded_at, self._seen_changes = time.monotonic(), seen

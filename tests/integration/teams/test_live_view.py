@@ -94,3 +94,14 @@ async def test_other_processes_changes_arrive_with_the_next_refresh(
         assert await session.scalar(select(Case.status).where(Case.id == filed.case.id)) == (
             "resolved"
         )
+
+
+async def test_loading_the_view_does_not_wait_for_a_writer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as writer, writer.begin():
+        case = await writer.scalar(select(Case).limit(1))
+        await writer.execute(update(Case).where(Case.id == -1).values(status="resolved"))
+        # The write transaction (and on SQLite its lock) is held while the view loads.
+        await asyncio.wait_for(LiveRouterView(sessions).current(), timeout=5)
+        assert case is None
