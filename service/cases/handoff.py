@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
+import msgspec
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
@@ -176,8 +177,10 @@ async def hand_off(
         last_id = 0
         while True:
             async with sessions() as session, session.begin():
+                # Core, not ORM: plain rows, without the ORM's per-row result handling.
+                connection = await session.connection()
                 rows = (
-                    await session.execute(_open_cases_of(owner, last_id, now, batch_size))
+                    await connection.execute(_open_cases_of(owner, last_id, now, batch_size))
                 ).all()
                 if not rows:
                     break
@@ -192,11 +195,13 @@ async def hand_off(
 
 
 def _among(session: AsyncSession, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
-    """`column IN ids`: on PostgreSQL one array parameter (`= ANY($1)`), the same statement for
-    every batch; a 5,000-item IN list would be 5,000 parameters in a statement of its own."""
+    """`column IN ids` as one parameter, the same statement for every batch (a 5,000-item IN
+    list would be 5,000 parameters, rendered and bound each time): an array on PostgreSQL
+    (`= ANY($1)`), a JSON array read by json_each on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
         return cast(ColumnElement[bool], column == any_(bindparam(None, list(ids), ARRAY(Integer))))
-    return cast(ColumnElement[bool], column.in_(ids))
+    listed = func.json_each(bindparam(None, json.dumps(list(ids)))).table_valued("value")
+    return cast(ColumnElement[bool], column.in_(select(listed.c.value)))
 
 
 def _owned_by(team: str | None) -> ColumnElement[bool]:
@@ -315,6 +320,7 @@ async def _apply(
 
 
 _EVENT_COLUMNS = ("case_id", "at", "kind", "actor", "customer_visible", "data")
+_json = msgspec.json.Encoder().encode
 
 
 async def _insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
@@ -322,15 +328,16 @@ async def _insert_events(session: AsyncSession, events: list[dict[str, Any]]) ->
     COPY on PostgreSQL, a driver-level executemany elsewhere (values converted here once)."""
     connection = await session.connection()
     dialect = connection.dialect
-    at_of = EVENTS.c.at.type.bind_processor(dialect) or (lambda value: value)
+    convert_at = EVENTS.c.at.type.bind_processor(dialect) or (lambda value: value)
+    at_of: dict[datetime, Any] = {}  # a handoff's events share one or two instants
     records = [
         (
             e["case_id"],
-            at_of(e["at"]),
+            at_of.get(e["at"]) or at_of.setdefault(e["at"], convert_at(e["at"])),
             e["kind"],
             e["actor"],
             e["customer_visible"],
-            json.dumps(e["data"]),
+            _json(e["data"]).decode(),
         )
         for e in events
     ]
