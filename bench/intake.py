@@ -21,8 +21,9 @@ the same whatever the backlog.
 
 Prints, per target, requests/s, median, p95 and p99 latency, errors, and the CPU use of the
 server (and per request) and of the load generator (a load generator near 100 % means the
-figure is the client's limit); then the ratio of each Meridian target's throughput to the bare
-one's, and each backlog's throughput against the same database's without one.
+figure is the client's limit); then the ratio of each Meridian target's throughput to that of
+the bare endpoint measured just before it, and each backlog's ratio against the ratio on the
+same database without one.
 
     .venv/bin/python bench/intake.py [--seconds 10] [--warmup 2] [--concurrency 32]
                                      [--client raw|httpx] [--open-cases 0 100000] [--postgres]
@@ -542,44 +543,46 @@ def main() -> None:
     )
     from service.outbox.embedded_redis import EmbeddedRedis
 
-    results: list[Result] = []
+    pairs: list[tuple[Result, Result]] = []  # (bare, Meridian), measured one after the other
     with tempfile.TemporaryDirectory(prefix="meridian-bench-intake-") as tmp_name:
         tmp = Path(tmp_name)
-        with server("serve-bare", log=tmp / "bare.log") as (port, proc):
-            bare = run_load("bare", port, proc.pid, "/echo", bare_requests(), args)
-        report(bare)
+
+        def bare() -> Result:
+            with server("serve-bare", log=tmp / "bare.log") as (port, proc):
+                result = run_load("bare", port, proc.pid, "/echo", bare_requests(), args)
+            report(result)
+            return result
 
         with EmbeddedRedis(tmp / "redis") as redis_server:
-            sqlite_url = f"sqlite+aiosqlite:///{tmp}/intake.db"
-            for backlog in args.open_cases:
-                results.append(
-                    measure_meridian("sqlite", sqlite_url, redis_server.url, tmp, args, backlog)
-                )
-            if args.postgres:
-                from tests.support.throwaway_postgres import throwaway_postgres
+            targets = [("sqlite", f"sqlite+aiosqlite:///{tmp}/intake.db")]
+            with contextlib.ExitStack() as stack:
+                if args.postgres:
+                    from tests.support.throwaway_postgres import throwaway_postgres
 
-                with throwaway_postgres() as pg_url:
+                    targets.append(("postgres", stack.enter_context(throwaway_postgres())))
+                for name, url in targets:
                     for backlog in args.open_cases:
-                        results.append(
-                            measure_meridian(
-                                "postgres", pg_url, redis_server.url, tmp, args, backlog
-                            )
-                        )
+                        baseline = bare()
+                        measured = measure_meridian(name, url, redis_server.url, tmp, args, backlog)
+                        pairs.append((baseline, measured))
 
-    for result in results:
+    # Each against the bare run just before it: this machine's speed drifts over minutes.
+    for baseline, result in pairs:
         print(
-            f"ratio {result.name} / bare: {result.rate / bare.rate:.2f}"
-            f" ({result.rate:,.0f} vs {bare.rate:,.0f} requests/s;"
-            f" bare is {bare.rate / result.rate:.1f}x faster)"
+            f"ratio {result.name} / bare: {result.rate / baseline.rate:.3f}"
+            f" ({result.rate:,.0f} vs {baseline.rate:,.0f} requests/s;"
+            f" bare is {baseline.rate / result.rate:.1f}x faster)"
         )
-    by_name = {result.name: result for result in results}
-    for result in results:
-        if "@" in result.name and (empty := by_name.get(result.name.split(" @")[0])):
+    figures = {
+        result.name: (result.rate, result.rate / baseline.rate) for baseline, result in pairs
+    }
+    for name, (rate, ratio) in figures.items():
+        if "@" in name and (empty := figures.get(name.split(" @")[0])):
             print(
-                f"{result.name} against {empty.name} with no backlog:"
-                f" {result.rate / empty.rate:.2f} of its rate"
+                f"{name}: {rate / empty[0]:.2f} of the requests/s with no backlog;"
+                f" its ratio to bare {ratio / empty[1]:.2f} of that with no backlog"
             )
-    if any(r.errors for r in results):
+    if any(result.errors for _, result in pairs):
         print("NOTE: Meridian answered something other than 201; see the counts above")
 
 

@@ -231,7 +231,11 @@ def ngrams(text: str) -> list[str]:
         if word.isupper() and len(word) > 1:
             word = word.lower()
         padded = f" {word} "
-        grams.extend(padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1))
+        # Each word's 1-grams, then its 2-grams, then its 3-grams (joined in C, not sliced).
+        grams += padded
+        pairs = list(map(str.__add__, padded, padded[1:]))
+        grams += pairs
+        grams += map(str.__add__, pairs, padded[2:])
     return grams
 
 
