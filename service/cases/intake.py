@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import insert, select
@@ -111,7 +112,9 @@ _desks: WeakKeyDictionary[async_sessionmaker[AsyncSession], _Desk] = WeakKeyDict
 
 def _desk(sessions: async_sessionmaker[AsyncSession]) -> _Desk:
     if (desk := _desks.get(sessions)) is None:
-        desk = _desks[sessions] = _Desk(LiveRouterView(sessions), GroupCommit(sessions, _store))
+        # Through a weak proxy: the desk must not keep its own key (and the engine) alive.
+        weak = cast(async_sessionmaker[AsyncSession], weakref.proxy(sessions))
+        desk = _desks[sessions] = _Desk(LiveRouterView(weak), GroupCommit(weak, _store))
     return desk
 
 

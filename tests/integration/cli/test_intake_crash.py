@@ -47,7 +47,8 @@ async def _burst(base: str, api: subprocess.Popen[bytes]) -> list[str]:
                         "/api/v1/cases",
                         json={
                             "text": f"Parcel {n}-{i} arrived broken and nobody answers my calls.",
-                            "contact": {"email": f"crash{n}@example.com"},
+                            # One address each: past 5 an hour, no acknowledgement is queued.
+                            "contact": {"email": f"crash{n}-{i}@example.com"},
                         },
                     )
                 except httpx.TransportError:
