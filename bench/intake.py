@@ -22,8 +22,8 @@ the same whatever the backlog.
 Prints, per target, requests/s, median, p95 and p99 latency, errors, and the CPU use of the
 server (and per request) and of the load generator (a load generator near 100 % means the
 figure is the client's limit); then the ratio of each Meridian target's throughput to that of
-the bare endpoint measured just before it, and each backlog's ratio against the ratio on the
-same database without one.
+the bare endpoint measured just before it, and each backlog's requests/s and ratio against
+those on the same database without one.
 
     .venv/bin/python bench/intake.py [--seconds 10] [--warmup 2] [--concurrency 32]
                                      [--client raw|httpx] [--open-cases 0 100000] [--postgres]
@@ -491,9 +491,9 @@ def measure_meridian(
 
     upgrade(database_url)
     asyncio.run(_prepare(database_url, open_cases))
+    run = f"{name}-{open_cases}"
     name = f"{name} @{open_cases // 1000}k" if open_cases else name
-    log = tmp / f"{name.replace(' ', '')}.log"
-    var_dir = tmp / f"{name.replace(' ', '')}-var"
+    log, var_dir = tmp / f"{run}.log", tmp / f"{run}-var"
     with server("serve-meridian", database_url, redis_url, str(var_dir), log=log) as (port, proc):
         result = run_load(name, port, proc.pid, "/api/v1/cases/", meridian_requests(), args)
     report(result)
@@ -543,7 +543,8 @@ def main() -> None:
     )
     from service.outbox.embedded_redis import EmbeddedRedis
 
-    pairs: list[tuple[Result, Result]] = []  # (bare, Meridian), measured one after the other
+    # (database, backlog, bare, Meridian): each Meridian run just after a bare one.
+    runs: list[tuple[str, int, Result, Result]] = []
     with tempfile.TemporaryDirectory(prefix="meridian-bench-intake-") as tmp_name:
         tmp = Path(tmp_name)
 
@@ -564,25 +565,25 @@ def main() -> None:
                     for backlog in args.open_cases:
                         baseline = bare()
                         measured = measure_meridian(name, url, redis_server.url, tmp, args, backlog)
-                        pairs.append((baseline, measured))
+                        runs.append((name, backlog, baseline, measured))
 
     # Each against the bare run just before it: this machine's speed drifts over minutes.
-    for baseline, result in pairs:
+    for _, _, baseline, result in runs:
         print(
             f"ratio {result.name} / bare: {result.rate / baseline.rate:.3f}"
             f" ({result.rate:,.0f} vs {baseline.rate:,.0f} requests/s;"
             f" bare is {baseline.rate / result.rate:.1f}x faster)"
         )
-    figures = {
-        result.name: (result.rate, result.rate / baseline.rate) for baseline, result in pairs
-    }
-    for name, (rate, ratio) in figures.items():
-        if "@" in name and (empty := figures.get(name.split(" @")[0])):
+    empty = {name: (result, baseline) for name, backlog, baseline, result in runs if not backlog}
+    for name, backlog, baseline, result in runs:
+        if backlog and name in empty:
+            none, its_bare = empty[name]
+            ratios = (result.rate / baseline.rate) / (none.rate / its_bare.rate)
             print(
-                f"{name}: {rate / empty[0]:.2f} of the requests/s with no backlog;"
-                f" its ratio to bare {ratio / empty[1]:.2f} of that with no backlog"
+                f"{result.name}: {result.rate / none.rate:.2f} of the requests/s with no backlog;"
+                f" its ratio to bare {ratios:.2f} of that with no backlog"
             )
-    if any(result.errors for _, result in pairs):
+    if any(result.errors for _, _, _, result in runs):
         print("NOTE: Meridian answered something other than 201; see the counts above")
 
 

@@ -8,7 +8,6 @@ worker killed mid-batch rolls the batch back; the next run (any worker) picks it
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,11 +36,13 @@ from routing.handoff import Handoff, OpenCase, plan_handoffs
 from routing.model import CaseFacts, TeamProfile
 from routing.region import zone_country
 from service.cases.offers import offer_moved
+from service.cases.records import event_row
 from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent, Reply
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
 
 EVENTS = cast(Table, CaseEvent.__table__)
+_json = msgspec.json.Encoder().encode
 _COLUMNS = (
     Case.id,
     Case.team_key,
@@ -200,7 +201,7 @@ def _among(session: AsyncSession, column: Any, ids: Sequence[int]) -> ColumnElem
     (`= ANY($1)`), a JSON array read by json_each on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
         return cast(ColumnElement[bool], column == any_(bindparam(None, list(ids), ARRAY(Integer))))
-    listed = func.json_each(bindparam(None, json.dumps(list(ids)))).table_valued("value")
+    listed = func.json_each(bindparam(None, _json(list(ids)).decode())).table_valued("value")
     return cast(ColumnElement[bool], column.in_(select(listed.c.value)))
 
 
@@ -320,7 +321,6 @@ async def _apply(
 
 
 _EVENT_COLUMNS = ("case_id", "at", "kind", "actor", "customer_visible", "data")
-_json = msgspec.json.Encoder().encode
 
 
 async def _insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
@@ -355,11 +355,5 @@ async def _insert_events(session: AsyncSession, events: list[dict[str, Any]]) ->
 def _event(
     case_id: int, kind: str, visible: bool, now: datetime, plan: Handoff, to_team: str | None
 ) -> dict[str, Any]:
-    return {
-        "case_id": case_id,
-        "at": now,
-        "kind": kind,
-        "actor": "meridian",
-        "customer_visible": visible,
-        "data": {"from": plan.case.team, "team": to_team, "note": plan.note},
-    }
+    data = {"from": plan.case.team, "team": to_team, "note": plan.note}
+    return event_row(case_id, kind, "meridian", now, visible=visible, **data)

@@ -251,16 +251,8 @@ async def _store(session: AsyncSession, drafts: Sequence[_Draft]) -> list[Case]:
     records = _Records([], [])
     for draft, case in zip(drafts, cases, strict=True):
         cap = draft.acknowledgements_per_hour
-        _record_intake(
-            records,
-            case,
-            detection_tags=draft.detection_tags,
-            decision=draft.decision,
-            escalate=draft.escalate,
-            now=case.created_at,
-            acknowledge_by_email=cap is None or recent[case.id] <= cap,
-            filed_by=draft.filed_by,
-        )
+        mail = cap is None or recent[case.id] <= cap
+        _record_intake(records, case, draft, acknowledge_by_email=mail)
     await session.execute(insert(CaseEvent), records.events)
     if records.side_effects:
         await session.execute(insert(OutboxMessage), records.side_effects)
@@ -303,20 +295,13 @@ class _Records:
 
 
 def _record_intake(
-    records: _Records,
-    case: Case,
-    *,
-    detection_tags: list[str],
-    decision: RoutingDecision,
-    escalate: bool,
-    now: datetime,
-    acknowledge_by_email: bool = True,
-    filed_by: str | None = None,
+    records: _Records, case: Case, draft: _Draft, *, acknowledge_by_email: bool
 ) -> None:
     """Audit events and outbox rows of a new case, in the intake transaction."""
+    now, decision, filed_by = case.created_at, draft.decision, draft.filed_by
 
     def event(kind: str, actor: str, data: dict[str, Any], *, visible: bool = False) -> None:
-        records.events.append(event_row(case, kind, actor, now, visible=visible, **data))
+        records.events.append(event_row(case.id, kind, actor, now, visible=visible, **data))
 
     def outbox(task: str, **payload: Any) -> None:
         records.side_effects.append(side_effect_row(task, now, case_id=case.id, **payload))
@@ -336,7 +321,7 @@ def _record_intake(
             "script": case.script,
             "decided_by": case.language_decided_by,
             "runner_up": case.language_runner_up,
-            "hints": detection_tags,
+            "hints": draft.detection_tags,
             "reply_locale": case.reply_locale,
             "locale_fallback_from": case.locale_fallback_from,
             "country": case.country,
@@ -371,7 +356,7 @@ def _record_intake(
         outbox("email_customer", kind="acknowledgement")
     if case.team_key:
         outbox("notify_team", team=case.team_key, event="new_case")
-    if escalate:
+    if draft.escalate:
         why = f"serious complaint ({case.severity_rule})"
         event("escalated", "meridian", {"why": why})
         outbox("escalate", team=case.team_key, why=why)

@@ -25,15 +25,15 @@ def record_event(
     visible: bool = False,
     **data: Any,
 ) -> None:
-    session.add(CaseEvent(**event_row(case, kind, actor, now, visible=visible, **data)))
+    session.add(CaseEvent(**event_row(case.id, kind, actor, now, visible=visible, **data)))
 
 
 def event_row(
-    case: Case, kind: str, actor: str, now: datetime, *, visible: bool = False, **data: Any
+    case_id: int, kind: str, actor: str, now: datetime, *, visible: bool = False, **data: Any
 ) -> dict[str, Any]:
-    """An audit event's columns, for a bulk insert of many (intake writes them so)."""
+    """An audit event's columns, for a bulk insert of many (intake and handoff write them so)."""
     return {
-        "case_id": case.id,
+        "case_id": case_id,
         "at": now,
         "kind": kind,
         "actor": actor,

@@ -16,6 +16,23 @@ MERIDIAN = str(Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "me
 SAMPLE = ROOT / "service" / "data" / "sample_teams.toml"
 
 
+def service_env(var_dir: Path, port: int, **settings: str) -> dict[str, str]:
+    """The environment of a `meridian` server under test: none of this shell's Meridian settings
+    or Redis, a var/ and port of its own, intake not rate-limited, and `settings`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MERIDIAN_") and key != "REDIS_URL"
+    }
+    env.update(
+        MERIDIAN_VAR_DIR=str(var_dir),
+        MERIDIAN_PORT=str(port),
+        MERIDIAN_INTAKE_RATE_LIMIT="0",
+        **settings,
+    )
+    return env
+
+
 def meridian(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

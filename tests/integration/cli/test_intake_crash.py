@@ -5,7 +5,6 @@ complaint is stored in part, whatever the group commit had in flight."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 from collections import Counter
@@ -18,7 +17,8 @@ from sqlalchemy import select
 from service.db.engine import create_engine
 from service.db.models import Case, CaseEvent, OutboxMessage
 from service.outbox.embedded_redis import free_port
-from tests.integration.cli.test_cli import MERIDIAN, ROOT, meridian
+from tests.conftest import wait_until
+from tests.integration.cli.test_cli import MERIDIAN, ROOT, meridian, service_env
 from tests.integration.conftest import _create_pg_database
 
 CONNECTIONS = 32
@@ -86,17 +86,8 @@ def test_every_201_survives_a_kill_in_the_middle_of_a_burst(
     tmp_path: Path, crash_database: str, redis_url: str
 ) -> None:
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MERIDIAN_") and key != "REDIS_URL"
-    }
-    env.update(
-        MERIDIAN_VAR_DIR=str(tmp_path / "var"),
-        MERIDIAN_DATABASE_URL=crash_database,
-        MERIDIAN_PORT=str(port),
-        MERIDIAN_INTAKE_RATE_LIMIT="0",
-        REDIS_URL=redis_url,
+    env = service_env(
+        tmp_path / "var", port, MERIDIAN_DATABASE_URL=crash_database, REDIS_URL=redis_url
     )
     for step in (("db", "upgrade"), ("seed",)):
         done = meridian(*step, env=env)
@@ -107,13 +98,14 @@ def test_every_201_survives_a_kill_in_the_middle_of_a_burst(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+
+        def healthy() -> bool:
             try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"{base}/health", timeout=2).status_code == 200
             except httpx.TransportError:
-                pass
-            asyncio.run(asyncio.sleep(0.2))
+                return False
+
+        wait_until(healthy, timeout=60, interval=0.2)
         accepted = asyncio.run(_burst(base, api))
     finally:
         api.kill()

@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from service.outbox.embedded_redis import free_port
-from tests.integration.cli.test_cli import MERIDIAN, ROOT
+from tests.integration.cli.test_cli import MERIDIAN, ROOT, service_env
 from tests.integration.notify.test_smtp_outbound import CollectingHandler
 
 BURST = 40
@@ -66,17 +66,11 @@ def test_make_run_rides_out_a_redis_kill(
     handler, smtp_port = smtp
     port = free_port()
     log_path = tmp_path / "run.log"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MERIDIAN_") and key != "REDIS_URL"
-    }
-    env.update(
-        MERIDIAN_VAR_DIR=str(tmp_path / "var"),
-        MERIDIAN_PORT=str(port),
+    env = service_env(
+        tmp_path / "var",
+        port,
         MERIDIAN_SMTP_HOST="127.0.0.1",
         MERIDIAN_SMTP_PORT=str(smtp_port),
-        MERIDIAN_INTAKE_RATE_LIMIT="0",
     )
     with log_path.open("wb") as log:
         run = subprocess.Popen(
