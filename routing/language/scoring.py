@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import repeat
 
+import numpy as np
 from langdetect.utils.ngram import NGram
 
 # langdetect's smoothing: every probability gets alpha / BASE_FREQ added.
@@ -84,6 +85,12 @@ HAN_WORD_CHARS = 32
 _HAN_WORD_LENGTH = 4
 
 
+# n-grams as integers: three code points (21 bits each) fit in an int64, below the sentinel.
+_CODE_BITS = 21
+_SPACE = ord(" ")
+_SENTINEL = np.iinfo(np.int64).max
+
+
 class _Normalizer(dict[int, str]):
     """langdetect's per-character normalisation, as a cached str.translate table."""
 
@@ -106,7 +113,8 @@ class _HanWords:
 @dataclass(frozen=True, slots=True)
 class _Group:
     languages: tuple[str, ...]
-    ngram_weights: dict[str, tuple[float, ...]]  # n-gram -> its weight in each language
+    ngram_keys: np.ndarray  # the profiles' n-grams as sorted `_key`s, then a sentinel
+    ngram_weights: np.ndarray  # a row per key (the sentinel's all 0), a column per language
     lexicons: tuple[dict[str, float] | None, ...]
     han_words: _HanWords | None
 
@@ -202,12 +210,14 @@ def _group(script: str) -> _Group:
             if group is None:
                 languages = GROUPS[script]
                 profiles = [_load_profile(language) for language in languages]
+                grams = sorted(frozenset().union(*profiles), key=_key)
+                weights = np.zeros((len(grams) + 1, len(languages)))
+                for column, profile in enumerate(profiles):
+                    weights[:-1, column] = [profile.get(gram, 0.0) for gram in grams]
                 group = _Group(
                     languages,
-                    {
-                        gram: tuple(profile.get(gram, 0.0) for profile in profiles)
-                        for gram in frozenset().union(*profiles)
-                    },
+                    np.array([*map(_key, grams), _SENTINEL], np.int64),
+                    weights,
                     tuple(
                         _load_han_lexicon(language) if script == "Hani" else _load_lexicon(language)
                         for language in languages
@@ -224,19 +234,32 @@ def load(scripts: Sequence[str] = tuple(GROUPS)) -> None:
         _group(script)
 
 
-def ngrams(text: str) -> list[str]:
-    """langdetect's 1-3-grams of the text: those of each word padded with spaces."""
-    grams: list[str] = []
-    for word in text.translate(_NORMALIZE).split():
-        if word.isupper() and len(word) > 1:
-            word = word.lower()
-        padded = f" {word} "
-        # Each word's 1-grams, then its 2-grams, then its 3-grams (joined in C, not sliced).
-        grams += padded
-        pairs = list(map(str.__add__, padded, padded[1:]))
-        grams += pairs
-        grams += map(str.__add__, pairs, padded[2:])
-    return grams
+def _key(gram: str) -> int:
+    """A 1-3-gram as one integer: its code points, _CODE_BITS each."""
+    key = 0
+    for char in gram:
+        key = key << _CODE_BITS | ord(char)
+    return key
+
+
+def ngram_keys(text: str) -> np.ndarray:
+    """langdetect's 1-3-grams of the text (those of each word padded with spaces) as `_key`s.
+
+    The words are joined by single spaces and the n-grams of the whole read at once, less the
+    3-grams across a space: the same n-grams, but for how often the space itself counts as a
+    1-gram, which no profile lists.
+    """
+    words = [
+        word.lower() if word.isupper() and len(word) > 1 else word
+        for word in text.translate(_NORMALIZE).split()
+    ]
+    if not words:
+        return np.empty(0, np.int64)
+    padded = f" {' '.join(words)} ".encode("utf-32-le")
+    codes = np.frombuffer(padded, np.uint32).astype(np.int64)
+    pairs = codes[:-1] << _CODE_BITS | codes[1:]
+    triples = pairs[:-1] << _CODE_BITS | codes[2:]
+    return np.concatenate((codes, pairs, triples[codes[1:-1] != _SPACE]))
 
 
 def candidates(script: str) -> tuple[str, ...]:
@@ -247,8 +270,10 @@ def candidates(script: str) -> tuple[str, ...]:
 def ngram_scores(script: str, text: str) -> list[float]:
     """Per candidate: log-likelihood of the text's n-grams, less a constant shared by all."""
     group = _group(script)
-    weights = list(filter(None, map(group.ngram_weights.get, ngrams(text))))
-    return [sum(column) for column in zip(*weights, strict=True)] or [0.0] * len(group.languages)
+    keys = ngram_keys(text)
+    rows = np.searchsorted(group.ngram_keys, keys)
+    listed = rows[group.ngram_keys[rows] == keys]
+    return group.ngram_weights[listed].sum(axis=0).tolist()
 
 
 def lexicon_scores(script: str, words: Sequence[str]) -> list[float]:
