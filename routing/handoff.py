@@ -130,61 +130,51 @@ def _when(moment: datetime) -> str:
 
 def _left(due: datetime, now: datetime) -> str:
     seconds = int((due - now).total_seconds())
-    sign, seconds = ("overdue by " if seconds < 0 else "in "), abs(seconds)
+    sign = "in "
+    if seconds < 0:
+        sign, seconds = "overdue by ", -seconds
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
-    minutes = rest // 60
-    parts = [f"{days}d"] if days else []
-    parts += [f"{hours}h", f"{minutes:02d}m"]
-    return sign + " ".join(parts)
+    if days:
+        return f"{sign}{days}d {hours}h {rest // 60:02d}m"
+    return f"{sign}{hours}h {rest // 60:02d}m"
 
 
 def handoff_note(
     case: OpenCase, decision: RoutingDecision, to_team: str | None, now: datetime
 ) -> str:
-    """What the receiving team reads first: what was done, what is pending, SLA time left."""
-    done = [f"status {case.status.replace('_', ' ')}"]
+    """What the receiving team reads first: what was done, what is pending, SLA time left.
+
+    Built for every case of a handoff (100,000 at a shift end), so with as few pieces as may be.
+    """
+    done = f"status {case.status.replace('_', ' ')}"
     if case.claimed_by:
-        done.append(f"worked by {case.claimed_by}")
+        done += f"; worked by {case.claimed_by}"
+    pending = f"resolution due {_left(case.resolution_due, now)} ({_when(case.resolution_due)})"
     if case.first_responded_at:
-        done.append(f"first response sent {_when(case.first_responded_at)}")
-    pending = []
-    if case.first_responded_at is None:
-        pending.append(
-            f"first response due {_left(case.first_response_due, now)}"
-            f" ({_when(case.first_response_due)})"
-        )
-    pending.append(
-        f"resolution due {_left(case.resolution_due, now)} ({_when(case.resolution_due)})"
-    )
+        done += f"; first response sent {_when(case.first_responded_at)}"
+    else:
+        due = case.first_response_due
+        pending = f"first response due {_left(due, now)} ({_when(due)}); {pending}"
+    at = _when(now)
     if case.team is None:
         head = (
-            f"Routed to {to_team} at {_when(now)}: no team had it yet."
+            f"Routed to {to_team} at {at}: no team had it yet."
             if to_team
-            else f"Coverage gap at {_when(now)}: no team can take it yet."
+            else f"Coverage gap at {at}: no team can take it yet."
         )
     elif to_team:
-        head = (
-            f"Handed over from {case.team} to {to_team} at {_when(now)}: {case.team} is off duty."
-        )
+        head = f"Handed over from {case.team} to {to_team} at {at}: {case.team} is off duty."
     else:
-        head = f"Coverage gap at {_when(now)}: {case.team} is off duty and no team can take it."
-    said = [
-        f"{label}: \u201c{_excerpt(text)}\u201d"
-        for label, text in (("Last reply", case.last_reply), ("Last note", case.last_note))
-        if text
-    ]
+        head = f"Coverage gap at {at}: {case.team} is off duty and no team can take it."
+    note = f"{head} Done: {done}. Pending: {pending}."
+    if case.last_reply:
+        note += f" Last reply: \u201c{_excerpt(case.last_reply)}\u201d."
+    if case.last_note:
+        note += f" Last note: \u201c{_excerpt(case.last_note)}\u201d."
     if decision.needs_translation and to_team:
-        said.append(f"Needs translation: nobody who reads {case.facts.language} opens in time")
-    return " ".join(
-        [
-            head,
-            f"Done: {'; '.join(done)}.",
-            f"Pending: {'; '.join(pending)}.",
-            *(f"{line}." for line in said),
-            f"Routing: {decision.reason}",
-        ]
-    )
+        note += f" Needs translation: nobody who reads {case.facts.language} opens in time."
+    return f"{note} Routing: {decision.reason}"
 
 
 EXCERPT_CHARS = 280
