@@ -65,12 +65,12 @@ async def drain(
 ) -> int:
     """Enqueue due outbox rows that are unsent (or lost); returns how many went to arq.
 
-    Each batch is read in a short transaction, handed to arq with no transaction open (so the
-    database's write lock is never held across a Redis call), then marked in one UPDATE. Two
-    drainers that read the same rows enqueue each job once (arq keys it by job_id), and a Redis
-    error leaves the rows not yet handed over pending for the next drain.
+    Each batch is read in a short transaction, handed to arq in one round trip with no
+    transaction open (so the database's write lock is never held across a Redis call), then
+    marked in one UPDATE. Two drainers that read the same rows enqueue each job once (arq keys
+    it by job_id), and a Redis error leaves the batch pending for the next drain (whose jobs
+    already queued are not queued twice).
     """
-    pool = await queue.pool()
     sent = 0
     while True:
         async with sessions() as session:
@@ -85,15 +85,12 @@ async def drain(
                     .limit(batch)
                 )
             ).all()
-        handed: list[int] = []
-        try:
-            for message_id, task in due:
-                await pool.enqueue_job(task, message_id, _job_id=job_id(message_id))
-                handed.append(message_id)
-        finally:
-            if handed:
-                await _mark_enqueued(sessions, handed, now)
-        sent += len(handed)
+        if due:
+            await queue.enqueue_unique(
+                [(task, (message_id,), job_id(message_id)) for message_id, task in due]
+            )
+            await _mark_enqueued(sessions, [message_id for message_id, _ in due], now)
+        sent += len(due)
         if len(due) < batch:
             return sent
 
