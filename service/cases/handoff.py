@@ -20,7 +20,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    Table,
     any_,
     bindparam,
     func,
@@ -37,11 +36,11 @@ from routing.model import CaseFacts, TeamProfile
 from routing.region import zone_country
 from service.cases.offers import offer_moved
 from service.cases.records import event_row
+from service.db.bulk import append_rows
 from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent, Reply
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
 
-EVENTS = cast(Table, CaseEvent.__table__)
 _json = msgspec.json.Encoder().encode
 _COLUMNS = (
     Case.id,
@@ -307,8 +306,8 @@ async def _apply(
             .execution_options(synchronize_session=False)
         )
         report.gaps += len(gaps)
-    if events:
-        await _insert_events(session, events)
+    if events:  # the bulk of a handoff's writes
+        await append_rows(await session.connection(), CaseEvent, events)
     for to_team, offered in to_offer.items():
         await offer_moved(session, to_team, offered)
     for to_team, ids in notify.items():
@@ -318,38 +317,6 @@ async def _apply(
         add_side_effect(
             session, "escalate", now, team=to_team, event="needs_translation", case_ids=ids, why=why
         )
-
-
-_EVENT_COLUMNS = ("case_id", "at", "kind", "actor", "customer_visible", "data")
-
-
-async def _insert_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Append the audit events, the bulk of a handoff's writes, inside the batch's transaction:
-    COPY on PostgreSQL, a driver-level executemany elsewhere (values converted here once)."""
-    connection = await session.connection()
-    dialect = connection.dialect
-    convert_at = EVENTS.c.at.type.bind_processor(dialect) or (lambda value: value)
-    at_of: dict[datetime, Any] = {}  # a handoff's events share one or two instants
-    records = [
-        (
-            e["case_id"],
-            at_of.get(e["at"]) or at_of.setdefault(e["at"], convert_at(e["at"])),
-            e["kind"],
-            e["actor"],
-            e["customer_visible"],
-            _json(e["data"]).decode(),
-        )
-        for e in events
-    ]
-    if dialect.name == "postgresql":
-        raw = await connection.get_raw_connection()
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            "case_events", records=records, columns=_EVENT_COLUMNS
-        )
-    else:
-        placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
-        statement = f"INSERT INTO case_events ({', '.join(_EVENT_COLUMNS)}) VALUES ({placeholders})"
-        await connection.exec_driver_sql(statement, records)
 
 
 def _event(

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,6 +36,7 @@ from service.common.validation import (
     check_text,
     check_zone,
 )
+from service.db.bulk import append_rows
 from service.db.group_commit import GroupCommit
 from service.db.models import Case, CaseEvent, OutboxMessage
 from service.i18n import messages
@@ -253,9 +254,9 @@ async def _store(session: AsyncSession, drafts: Sequence[_Draft]) -> list[Case]:
         cap = draft.acknowledgements_per_hour
         mail = cap is None or recent[case.id] <= cap
         _record_intake(records, case, draft, acknowledge_by_email=mail)
-    await session.execute(insert(CaseEvent), records.events)
-    if records.side_effects:
-        await session.execute(insert(OutboxMessage), records.side_effects)
+    connection = await session.connection()
+    await append_rows(connection, CaseEvent, records.events)
+    await append_rows(connection, OutboxMessage, records.side_effects)
     await offer_new_cases(session, cases)
     await session.flush()
     return cases

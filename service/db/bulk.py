@@ -1,0 +1,82 @@
+"""Append rows in bulk below the ORM: COPY on PostgreSQL, one driver-level executemany on SQLite.
+
+For the writes that dominate a transaction (a handoff's audit events, intake's events and
+outbox rows): SQLAlchemy's per-row, per-column parameter handling costs more than the database
+does. Values are converted here once, by each column's own type (so they are stored exactly as
+the ORM would store them), JSON with msgspec; a column left out gets its scalar default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+import msgspec
+from sqlalchemy import JSON, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.db.models import Base
+
+_encode_json = msgspec.json.Encoder().encode
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else _encode_json(value).decode()
+
+
+def _converter(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any]:
+    """How a value of column `name` is handed to the driver (repeated values converted once)."""
+    column_type = table.c[name].type
+    if isinstance(column_type, JSON):
+        return _json_text
+    convert = column_type.bind_processor(dialect)
+    if convert is None:
+        return lambda value: value
+    seen: dict[Any, Any] = {}  # a batch's timestamps are mostly one or two instants
+
+    def memoised(value: Any) -> Any:
+        if value not in seen:
+            seen[value] = convert(value)
+        return seen[value]
+
+    return memoised
+
+
+def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
+    """The scalar defaults of the columns the rows leave out; a left-out column whose default
+    must be computed is a programming error."""
+    defaults = {}
+    for column in table.columns:
+        if column.name in given or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            raise ValueError(f"{table.name}.{column.name} has a computed default: give it")
+        defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+    return defaults
+
+
+async def append_rows(
+    connection: AsyncConnection, model: type[Base], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert `rows` of `model`'s table (each row with the same keys, column names) in the
+    connection's transaction."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    dialect = connection.dialect
+    given = list(rows[0])
+    defaults = _defaults(table, given)
+    names = given + list(defaults)
+    converters = [(name, _converter(table, name, dialect)) for name in given]
+    fixed = tuple(_converter(table, name, dialect)(value) for name, value in defaults.items())
+    records = [tuple(convert(row[name]) for name, convert in converters) + fixed for row in rows]
+    if dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name, records=records, columns=names
+        )
+        return
+    placeholders = ", ".join("?" for _ in names)
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+    await connection.exec_driver_sql(statement, records)
