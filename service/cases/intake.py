@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from routing.assignment import Offer
 from routing.calendar import Calendar
 from routing.classify import classify
 from routing.coverage import coverage_for
@@ -36,13 +37,13 @@ from service.common.validation import (
     check_text,
     check_zone,
 )
-from service.db.bulk import append_rows
+from service.db.bulk import append_rows, insert_returning_ids, scalar_defaults
 from service.db.group_commit import GroupCommit
 from service.db.models import Case, CaseEvent, OutboxMessage
 from service.i18n import messages
 from service.i18n.negotiation import accept_language_tags, negotiate
 from service.outbox.store import side_effect_row
-from service.teams.live_view import COUNTED_BY_INTAKE, LiveRouterView
+from service.teams.live_view import LiveRouterView
 
 ALWAYS_OPEN = Calendar(
     "UTC", {day: [("00:00", "00:00")] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -236,30 +237,54 @@ async def file_case(
 
 
 async def _store(session: AsyncSession, drafts: Sequence[_Draft]) -> list[Case]:
-    """Store complaints in the session's transaction: cases, then their files, events, outbox
-    rows and offers to agents, each kind written for all of them at once."""
-    session.info[COUNTED_BY_INTAKE] = True
-    cases = [Case(reference=new_reference(), **draft.columns) for draft in drafts]
-    session.add_all(cases)
-    await session.flush()
-    for draft, case in zip(drafts, cases, strict=True):
-        if draft.with_case is not None:
-            await draft.with_case(session, case, case.created_at)
+    """Store complaints in the session's transaction: their offers to agents chosen, then the
+    cases, their files, events and outbox rows, each kind written for all of them at once.
+
+    The cases go in through Core; what this returns are their rows as written (not in the
+    session), but for a case a `with_case` step worked on, which is the session's own."""
+    rows = [{"reference": new_reference(), **draft.columns} for draft in drafts]
+    defaults = scalar_defaults(Case, rows[0])
+    rows = [defaults | row for row in rows]
+    cases = [Case(**row) for row in rows]
+    # Offered before they are stored, so that they go in claimed; but a case a step works on
+    # (which may route it again) is offered after its step.
+    offers: list[Offer | None] = [None] * len(drafts)
+    stepped = [n for n, draft in enumerate(drafts) if draft.with_case is not None]
+    await _offer(session, cases, offers, [n for n in range(len(drafts)) if n not in stepped])
+    for row, case in zip(rows, cases, strict=True):
+        row["claimed_by"] = case.claimed_by
+    connection = await session.connection()
+    ids = await insert_returning_ids(connection, Case, rows, key="reference")
+    for case, case_id in zip(cases, ids, strict=True):
+        case.id = case_id
+    for n in stepped:
+        cases[n] = await session.get_one(Case, cases[n].id)
+        await cast(CaseStep, drafts[n].with_case)(session, cases[n], cases[n].created_at)
+    await _offer(session, cases, offers, stepped)
     capped = [
         case for draft, case in zip(drafts, cases, strict=True) if draft.acknowledgements_per_hour
     ]
     recent = await _complaints_in_the_hour(session, capped)
     records = _Records([], [])
-    for draft, case in zip(drafts, cases, strict=True):
+    for draft, case, offer in zip(drafts, cases, offers, strict=True):
         cap = draft.acknowledgements_per_hour
         mail = cap is None or recent[case.id] <= cap
-        _record_intake(records, case, draft, acknowledge_by_email=mail)
-    connection = await session.connection()
+        _record_intake(records, case, draft, offer, acknowledge_by_email=mail)
     await append_rows(connection, CaseEvent, records.events)
     await append_rows(connection, OutboxMessage, records.side_effects)
-    await offer_new_cases(session, cases)
-    await session.flush()
+    await session.flush()  # what the steps changed
     return cases
+
+
+async def _offer(
+    session: AsyncSession, cases: list[Case], offers: list[Offer | None], which: list[int]
+) -> None:
+    """Offer the cases at positions `which` to agents: their claimed_by and offers set."""
+    chosen = await offer_new_cases(session, [cases[n] for n in which])
+    for n, offer in zip(which, chosen, strict=True):
+        offers[n] = offer
+        if offer is not None:
+            cases[n].claimed_by = offer.agent
 
 
 async def _complaints_in_the_hour(session: AsyncSession, cases: Sequence[Case]) -> dict[int, int]:
@@ -296,7 +321,7 @@ class _Records:
 
 
 def _record_intake(
-    records: _Records, case: Case, draft: _Draft, *, acknowledge_by_email: bool
+    records: _Records, case: Case, draft: _Draft, offer: Offer | None, *, acknowledge_by_email: bool
 ) -> None:
     """Audit events and outbox rows of a new case, in the intake transaction."""
     now, decision, filed_by = case.created_at, draft.decision, draft.filed_by
@@ -361,6 +386,8 @@ def _record_intake(
         why = f"serious complaint ({case.severity_rule})"
         event("escalated", "meridian", {"why": why})
         outbox("escalate", team=case.team_key, why=why)
+    if offer is not None:
+        event("offered", "meridian", {"to": offer.agent, "why": offer.reason})
 
 
 def intake_response(filed: Filed, base_url: str) -> IntakeResponse:

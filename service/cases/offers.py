@@ -11,7 +11,7 @@ from typing import cast
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from routing.assignment import AgentProfile, choose_agent, with_offer
+from routing.assignment import AgentProfile, Offer, choose_agent, with_offer
 from routing.lifecycle import OPEN_STATUSES
 from routing.model import Proficiency
 from service.cases.records import record_event
@@ -53,30 +53,27 @@ async def agent_profiles(session: AsyncSession, team: str) -> list[AgentProfile]
     ]
 
 
-async def offer_new_cases(session: AsyncSession, cases: Sequence[Case]) -> None:
-    """Offer cases just routed to teams on duty to their best agents (each stays "routed" for
-    the customer until the agent answers), the agents of a team read once for all its cases;
-    nobody suitable: the case waits in the team's queue. Offered at the case's creation time."""
+async def offer_new_cases(session: AsyncSession, cases: Sequence[Case]) -> list[Offer | None]:
+    """Which agent each case just routed (not stored yet) is offered to: the best one of the
+    team on duty (the case stays "routed" for the customer until the agent answers), the agents
+    of a team read once for all its cases. None where the case is not for an agent now, or
+    nobody suitable is free: it waits in the team's queue."""
     agents_of: dict[str, list[AgentProfile]] = {}
+    offers: list[Offer | None] = []
     for case in cases:
         team = case.team_key
-        if team is None or case.claimed_by or case.waiting_until or case.coverage_gap:
+        if team is None or case.waiting_until or case.coverage_gap:
+            offers.append(None)
             continue
         if team not in agents_of:
             agents_of[team] = await agent_profiles(session, team)
         offer = choose_agent(agents_of[team], case.language)
-        if offer.agent is not None:
-            case.claimed_by = offer.agent
-            agents_of[team] = with_offer(agents_of[team], offer.agent)
-            record_event(
-                session,
-                case,
-                "offered",
-                "meridian",
-                case.created_at,
-                to=offer.agent,
-                why=offer.reason,
-            )
+        if offer.agent is None:
+            offers.append(None)
+            continue
+        agents_of[team] = with_offer(agents_of[team], offer.agent)
+        offers.append(offer)
+    return offers
 
 
 async def offer_moved(

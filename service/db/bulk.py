@@ -1,4 +1,5 @@
-"""Append rows in bulk below the ORM: COPY on PostgreSQL, one driver-level executemany on SQLite.
+"""Rows written in bulk below the ORM: appended by COPY on PostgreSQL or one driver-level
+executemany on SQLite, or inserted through Core where their ids are needed.
 
 For the writes that dominate a transaction (a handoff's audit events, intake's events and
 outbox rows): SQLAlchemy's per-row, per-column parameter handling costs more than the database
@@ -8,11 +9,11 @@ the ORM would store them), JSON with msgspec; a column left out gets its scalar 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,9 +44,10 @@ def _converter(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any
     return memoised
 
 
-def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
-    """The scalar defaults of the columns the rows leave out; a left-out column whose default
-    must be computed is a programming error."""
+def scalar_defaults(model: type[Base], given: Collection[str]) -> dict[str, Any]:
+    """The scalar defaults of the columns that rows with the `given` columns leave out; a
+    left-out column whose default must be computed is a programming error."""
+    table = cast(Table, model.__table__)
     defaults = {}
     for column in table.columns:
         if column.name in given or column.default is None:
@@ -66,7 +68,7 @@ async def append_rows(
     table = cast(Table, model.__table__)
     dialect = connection.dialect
     given = list(rows[0])
-    defaults = _defaults(table, given)
+    defaults = scalar_defaults(model, given)
     names = given + list(defaults)
     converters = [(name, _converter(table, name, dialect)) for name in given]
     fixed = tuple(_converter(table, name, dialect)(value) for name, value in defaults.items())
@@ -80,3 +82,17 @@ async def append_rows(
     placeholders = ", ".join("?" for _ in names)
     statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
     await connection.exec_driver_sql(statement, records)
+
+
+async def insert_returning_ids(
+    connection: AsyncConnection, model: type[Base], rows: Sequence[Mapping[str, Any]], *, key: str
+) -> list[int]:
+    """Insert `rows` of `model`'s table through Core (multi-row statements, without the ORM's
+    unit of work) in the connection's transaction; their new ids, in the rows' order.
+
+    `key` names a unique column the rows are told apart by: SQLite cannot return the ids of a
+    multi-row INSERT in the rows' order (asked to, SQLAlchemy inserts them one by one)."""
+    table = cast(Table, model.__table__)
+    statement = insert(table).returning(table.c[key], table.c.id)
+    ids: dict[Any, int] = dict((await connection.execute(statement, rows)).all())
+    return [ids[row[key]] for row in rows]

@@ -29,9 +29,6 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
 
-COUNTED_BY_INTAKE = "cases_counted_by_intake"
-"""Session info flag: the new cases of this session are added to the counts by intake itself."""
-
 _changes = 0
 """Bumped on every change this process makes that the view may not show."""
 
@@ -91,9 +88,8 @@ class LiveRouterView:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
-    counted = session.info.get(COUNTED_BY_INTAKE, False)
-    for row in session.new:
-        if isinstance(row, Team) or (isinstance(row, Case) and not counted):
+    for row in session.new:  # (intake writes its cases below the ORM and counts them itself)
+        if isinstance(row, Team | Case):
             return _changed()
     for row in (*session.dirty, *session.deleted):
         if isinstance(row, Team):
