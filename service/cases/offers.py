@@ -20,12 +20,22 @@ from service.db.models import Account, Case
 PRESENCES = ("available", "away")
 
 
-async def agent_profiles(session: AsyncSession, team: str) -> list[AgentProfile]:
-    """The enabled agents of `team` with their open cases (of that team) counted."""
+async def _agents(session: AsyncSession) -> list[Account]:
+    """Every enabled agent account, of whatever team."""
     accounts = await session.scalars(
         select(Account).where(Account.role == "agent", Account.disabled.is_(False))
     )
-    members = [a for a in accounts.all() if team in (a.teams or [])]
+    return list(accounts.all())
+
+
+async def agent_profiles(
+    session: AsyncSession, team: str, agents: Sequence[Account] | None = None
+) -> list[AgentProfile]:
+    """The enabled agents of `team` with their open cases (of that team) counted; `agents`,
+    the enabled agents read already (else they are read here)."""
+    if agents is None:
+        agents = await _agents(session)
+    members = [a for a in agents if team in (a.teams or [])]
     if not members:
         return []
     counts = dict(
@@ -58,6 +68,7 @@ async def offer_new_cases(session: AsyncSession, cases: Sequence[Case]) -> list[
     team on duty (the case stays "routed" for the customer until the agent answers), the agents
     of a team read once for all its cases. None where the case is not for an agent now, or
     nobody suitable is free: it waits in the team's queue."""
+    agents: list[Account] | None = None  # read once, if any case is for an agent now
     agents_of: dict[str, list[AgentProfile]] = {}
     offers: list[Offer | None] = []
     for case in cases:
@@ -65,8 +76,10 @@ async def offer_new_cases(session: AsyncSession, cases: Sequence[Case]) -> list[
         if team is None or case.waiting_until or case.coverage_gap:
             offers.append(None)
             continue
+        if agents is None:
+            agents = await _agents(session)
         if team not in agents_of:
-            agents_of[team] = await agent_profiles(session, team)
+            agents_of[team] = await agent_profiles(session, team, agents)
         offer = choose_agent(agents_of[team], case.language)
         if offer.agent is None:
             offers.append(None)
