@@ -10,6 +10,7 @@ the ORM would store them), JSON with msgspec; a column left out gets its scalar 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 import msgspec
@@ -26,14 +27,15 @@ def _json_text(value: Any) -> str | None:
     return None if value is None else _encode_json(value).decode()
 
 
-def _converter(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any]:
-    """How a value of column `name` is handed to the driver (repeated values converted once)."""
+def _converter(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a value of column `name` is handed to the driver (repeated values converted once);
+    None: as it is."""
     column_type = table.c[name].type
     if isinstance(column_type, JSON):
         return _json_text
     convert = column_type.bind_processor(dialect)
     if convert is None:
-        return lambda value: value
+        return None
     seen: dict[Any, Any] = {}  # a batch's timestamps are mostly one or two instants
 
     def memoised(value: Any) -> Any:
@@ -70,9 +72,15 @@ async def append_rows(
     given = list(rows[0])
     defaults = scalar_defaults(model, given)
     names = given + list(defaults)
-    converters = [(name, _converter(table, name, dialect)) for name in given]
-    fixed = tuple(_converter(table, name, dialect)(value) for name, value in defaults.items())
-    records = [tuple(convert(row[name]) for name, convert in converters) + fixed for row in rows]
+    columns = []  # converted column by column: far fewer Python calls than row by row
+    for name in given:
+        values = map(itemgetter(name), rows)
+        convert = _converter(table, name, dialect)
+        columns.append(list(values if convert is None else map(convert, values)))
+    for name, value in defaults.items():
+        convert = _converter(table, name, dialect)
+        columns.append([value if convert is None else convert(value)] * len(rows))
+    records = list(zip(*columns, strict=True))
     if dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
