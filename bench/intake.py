@@ -181,7 +181,7 @@ def serve_meridian(port: int, database_url: str, redis_url: str, var_dir: str) -
         secret_key=BENCH_SECRETS["MERIDIAN_SECRET_KEY"],
         webhook_secret=BENCH_SECRETS["MERIDIAN_WEBHOOK_SECRET"],
     )
-    app = create_app(settings, drain_outbox=True)
+    app = create_app(settings, drain_outbox=True, freeze_start_heap=True)  # as service.app:app
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 

