@@ -64,10 +64,10 @@ async def agent_profiles(
 
 
 async def offer_new_cases(session: AsyncSession, cases: Sequence[Case]) -> list[Offer | None]:
-    """Which agent each case just routed (not stored yet) is offered to: the best one of the
-    team on duty (the case stays "routed" for the customer until the agent answers), the agents
-    of a team read once for all its cases. None where the case is not for an agent now, or
-    nobody suitable is free: it waits in the team's queue."""
+    """Which agent each case just routed is offered to (its claimed_by is left to the caller):
+    the best one of the team on duty (the case stays "routed" for the customer until the agent
+    answers), the agents of a team read once for all its cases. None where the case is not for
+    an agent now, or nobody suitable is free: it waits in the team's queue."""
     agents: list[Account] | None = None  # read once, if any case is for an agent now
     agents_of: dict[str, list[AgentProfile]] = {}
     offers: list[Offer | None] = []
