@@ -78,6 +78,13 @@ def _problem(code: str, message: str) -> InvalidInput:
     return InvalidInput([{"field": "file", "code": code, "message": message}])
 
 
+def _case_too_large(limits: Limits) -> TooLarge:
+    return TooLarge(
+        f"the files of a case may hold at most {limits.per_case // 1024} KiB together",
+        errors=[{"field": "file", "code": "case_files_too_large", "message": "too large"}],
+    )
+
+
 def check_file(upload: Upload, limits: Limits) -> CheckedFile:
     """The cleaned file, or the domain error that says what is wrong with it (CPU-bound: call
     it in a worker thread)."""
@@ -121,10 +128,7 @@ def check_files(uploads: Sequence[Upload], limits: Limits) -> list[CheckedFile]:
         raise _problem("too_many_files", f"at most {limits.files} files")
     checked = [check_file(upload, limits) for upload in uploads]
     if sum(file.size for file in checked) > limits.per_case:
-        raise TooLarge(
-            f"the files of a case may hold at most {limits.per_case // 1024} KiB together",
-            errors=[{"field": "file", "code": "case_files_too_large", "message": "too large"}],
-        )
+        raise _case_too_large(limits)
     return checked
 
 
@@ -173,10 +177,7 @@ async def add_rows(
     if count + len(files) > limits.files:
         raise _problem("too_many_files", f"a case holds at most {limits.files} files")
     if total + sum(file.size for file in files) > limits.per_case:
-        raise TooLarge(
-            f"the files of a case may hold at most {limits.per_case // 1024} KiB together",
-            errors=[{"field": "file", "code": "case_files_too_large", "message": "too large"}],
-        )
+        raise _case_too_large(limits)
     rows = [
         Attachment(
             id=secrets.token_urlsafe(12),
