@@ -99,8 +99,14 @@ def test_empty_text_shows_a_localized_error_and_stores_nothing(
 
     assert posted.value.status == 422
     expect(page.locator("html")).to_have_attribute("lang", "de")
-    expect(page.locator("#text-error")).to_have_text("Bitte beschreiben Sie Ihre Beschwerde.")
+    describe = "Bitte beschreiben Sie Ihre Beschwerde."
+    expect(page.locator("#text-error")).to_have_text(describe)
     expect(page.locator("#text")).to_have_attribute("aria-invalid", "true")
+    summary = page.locator(".error-summary")
+    expect(summary.locator("h2")).to_have_text(
+        "Ihre Beschwerde wurde noch nicht gesendet. Bitte prüfen Sie die folgenden Angaben."
+    )
+    expect(summary.locator("a[href='#text']")).to_have_text(describe)
     expect(page.locator("#email")).to_have_value("kunde@example.com")
     expect(page.locator("#name")).to_have_value("Erika Mustermann")
     assert live_server.count_cases() == cases_before

@@ -102,6 +102,8 @@ async def test_the_form_keeps_what_was_typed_and_says_what_is_wrong(
     )
     assert refused.status_code == 422
     assert 'aria-invalid="true"' in refused.text and SUMMARY in refused.text
+    assert "The complaint has not been filed. Please check the following." in refused.text
+    assert '<a href="#email">' in refused.text  # the summary leads to the field
     async with sessions() as session:
         assert (await session.scalars(select(Case))).first() is None
 
