@@ -91,10 +91,9 @@ def create_app(
     freeze_start_heap: bool = False,
 ) -> Litestar:
     """`freeze_start_heap`: once started (the language model loaded), move every object alive
-    to the garbage collector's permanent generation (`gc.freeze`), so that its full collections
-    no longer walk them (filing 6,000 complaints in one process took one 95 ms full collection
-    without it, none over 5 ms with it). For a process that serves one app; tests, which build
-    many, leave it off."""
+    to the garbage collector's permanent generation (`gc.freeze`), so that its full collections,
+    a pause for every request in flight, no longer walk them (`bench/gc_pause.py`). For a
+    process that serves one app; tests, which build many, leave it off."""
     settings = settings or Settings.from_env()
     csrf = csrf_config(settings)
 
