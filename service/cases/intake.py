@@ -249,8 +249,9 @@ async def _store(session: AsyncSession, drafts: Sequence[_Draft]) -> list[Case]:
     # Offered before they are stored, so that they go in claimed; but a case a step works on
     # (which may route it again) is offered after its step.
     offers: list[Offer | None] = [None] * len(drafts)
+    plain = [n for n, draft in enumerate(drafts) if draft.with_case is None]
     stepped = [n for n, draft in enumerate(drafts) if draft.with_case is not None]
-    await _offer(session, cases, offers, [n for n in range(len(drafts)) if n not in stepped])
+    await _offer(session, cases, offers, plain)
     for row, case in zip(rows, cases, strict=True):
         row["claimed_by"] = case.claimed_by
     connection = await session.connection()

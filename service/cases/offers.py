@@ -131,12 +131,13 @@ async def set_presence(
         .with_for_update()
     )
     cases = list((await session.scalars(query)).all())
+    agents = await _agents(session) if cases else []
     colleagues: dict[str, list[AgentProfile]] = {}
     for case in cases:
         team = case.team_key or ""
         if team not in colleagues:
             colleagues[team] = [
-                a for a in await agent_profiles(session, team) if a.email != account.email
+                a for a in await agent_profiles(session, team, agents) if a.email != account.email
             ]
         offer = choose_agent(colleagues[team], case.language)
         case.claimed_by, case.updated_at = offer.agent, now
