@@ -1,13 +1,17 @@
 """Hand open cases of off-duty teams to the teams on duty: in batches, each case exactly once.
 
-Each batch is one transaction: rows are locked (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
-serialises writers with BEGIN IMMEDIATE), moved with set-based UPDATEs guarded by the old
-owner, and their audit events and team notifications are written in the same transaction. A
-worker killed mid-batch rolls the batch back; the next run (any worker) picks it up again.
+Batches are pipelined: while one batch is written, the next is read (without locks) and
+planned in a thread, so the database's work and Python's overlap. Each batch's write is one
+transaction: set-based UPDATEs guarded by the old owner and by the version each case had when
+read, then the audit events and team notifications. If any case changed since it was read, the
+batch is rolled back and done again under locks (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
+serialises writers with BEGIN IMMEDIATE). A worker killed mid-batch rolls the batch back; the
+next run (any worker) picks it up again.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Update,
     any_,
     bindparam,
     func,
@@ -37,6 +42,7 @@ from routing.region import zone_country
 from service.cases.offers import offer_moved
 from service.cases.records import event_row
 from service.db.bulk import append_rows
+from service.db.engine import READ_ONLY
 from service.db.models import HANDED_OFF_STATUSES_SQL, Case, CaseEvent, Reply
 from service.outbox.store import add_side_effect
 from service.teams.directory import router_view
@@ -58,7 +64,9 @@ _COLUMNS = (
     Case.coverage_gap,
     Case.country,
     Case.customer_timezone,
+    Case.version,
 )
+_ID, _CLAIMED_BY, _FIRST_RESPONDED_AT = 0, 8, 11  # positions in _COLUMNS
 
 
 @dataclass
@@ -68,13 +76,93 @@ class HandoffReport:
     batches: int = 0
     by_team: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: HandoffReport) -> None:
+        self.moved += other.moved
+        self.gaps += other.gaps
+        self.batches += other.batches
+        for team, count in other.by_team.items():
+            self.by_team[team] = self.by_team.get(team, 0) + count
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Open cases of one owner with ids in (after_id, last id], as read, with their last words."""
+
+    owner: str | None
+    after_id: int
+    rows: Sequence[Any]
+    last_words: Mapping[int, tuple[str | None, str | None]]
+
+    @property
+    def last_id(self) -> int:
+        return int(self.rows[-1].id)
+
+    def plan(self, loads: Sequence[TeamProfile], now: datetime) -> _Writes:
+        """Route the batch's cases and prepare what to write (pure Python: runs in a thread)."""
+        cases, versions, flagged = _open_cases(self.rows, now, self.last_words)
+        return _Writes.of(plan_handoffs(cases, loads, now), versions, flagged, now)
+
+
+@dataclass
+class _Writes:
+    """A planned batch's changes, ready to be written."""
+
+    versions: dict[int, int]  # case id -> the version it was read with
+    moves: dict[tuple[Any, ...], list[int]] = field(default_factory=lambda: defaultdict(list))
+    gaps: list[int] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    notify: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    untranslated: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    to_offer: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(
+        cls,
+        plans: Sequence[Handoff],
+        versions: dict[int, int],
+        already_flagged: set[int],
+        now: datetime,
+    ) -> _Writes:
+        writes = cls(versions)
+        for plan in plans:
+            case, decision = plan.case, plan.decision
+            if plan.to_team is None:
+                if case.case_id not in already_flagged:
+                    writes.gaps.append(case.case_id)
+                    writes.events.append(_event(case.case_id, "coverage_gap", False, now, plan))
+                continue
+            key = (case.team, plan.to_team, decision.needs_translation, decision.wait_until)
+            writes.moves[key].append(case.case_id)
+            writes.events.append(_event(case.case_id, "handed_off", True, now, plan))
+            writes.notify[plan.to_team].append(case.case_id)
+            if decision.wait_until is None:  # the team is on duty: offer it to one of its agents
+                writes.to_offer[plan.to_team].append((case.case_id, case.facts.language))
+            if decision.needs_translation:
+                writes.untranslated[plan.to_team].append(case.case_id)
+        return writes
+
+    def loads_after(self, profiles: Sequence[TeamProfile]) -> list[TeamProfile]:
+        """The teams' loads once these moves are made, for routing the next batch."""
+        delta: dict[str | None, int] = defaultdict(int)
+        for (from_team, to_team, *_), ids in self.moves.items():
+            delta[to_team] += len(ids)
+            delta[from_team] -= len(ids)
+        return [replace(p, open_cases=max(0, p.open_cases + delta[p.key])) for p in profiles]
+
+
+class _Changed(Exception):
+    """A case of the batch changed after it was read: the batch must be done again, locked."""
+
 
 def _open_cases(
     rows: Sequence[Any], now: datetime, last_words: Mapping[int, tuple[str | None, str | None]]
-) -> list[OpenCase]:
-    """Rows as the planner sees them; cases with the same routing facts share one CaseFacts."""
+) -> tuple[list[OpenCase], dict[int, int], set[int]]:
+    """Rows as the planner sees them (cases with the same routing facts share one CaseFacts),
+    the version each was read with, and those already flagged as a coverage gap."""
     shared: dict[tuple[Any, ...], CaseFacts] = {}
     cases = []
+    versions: dict[int, int] = {}
+    flagged: set[int] = set()
     for row in rows:
         (
             case_id,
@@ -89,10 +177,14 @@ def _open_cases(
             first_response_due,
             resolution_due,
             first_responded_at,
-            _,
+            coverage_gap,
             country,
             zone,
+            version,
         ) = row
+        versions[case_id] = version
+        if coverage_gap:
+            flagged.add(case_id)
         key = (language, region, tier, severity, category, team, country, zone)
         facts = shared.get(key)
         if facts is None:
@@ -121,7 +213,7 @@ def _open_cases(
                 *last_words.get(case_id, (None, None)),
             )
         )
-    return cases
+    return cases, versions, flagged
 
 
 async def _last_words(
@@ -129,7 +221,7 @@ async def _last_words(
 ) -> dict[int, tuple[str | None, str | None]]:
     """The team's last reply and the last internal note of each case someone worked on (claimed
     or answered): what the receiving team should read first. Two queries per batch."""
-    worked = [row.id for row in rows if row.claimed_by or row.first_responded_at]
+    worked = [row[_ID] for row in rows if row[_CLAIMED_BY] or row[_FIRST_RESPONDED_AT]]
     if not worked:
         return {}
     last_reply = select(func.max(Reply.id)).where(
@@ -174,24 +266,64 @@ async def hand_off(
     report = HandoffReport()
     await _clear_gaps(sessions, sorted(on_duty), now)
     for owner in owners:
-        last_id = 0
-        while True:
-            async with sessions() as session, session.begin():
-                # Core, not ORM: plain rows, without the ORM's per-row result handling.
-                connection = await session.connection()
-                rows = (
-                    await connection.execute(_open_cases_of(owner, last_id, now, batch_size))
-                ).all()
-                if not rows:
-                    break
-                last_id = rows[-1].id
-                flagged = {row.id for row in rows if row.coverage_gap}
-                last_words = await _last_words(session, rows)
-                plans = plan_handoffs(_open_cases(rows, now, last_words), profiles, now)
-                await _apply(session, plans, flagged, now, report)
-                profiles = _with_moves(profiles, plans)
-                report.batches += 1
+        writing: asyncio.Task[None] | None = None
+        try:
+            batch = await _read(sessions, owner, 0, now, batch_size)
+            while batch.rows:
+                loads = profiles
+                writes = await asyncio.to_thread(batch.plan, loads, now)
+                profiles = writes.loads_after(profiles)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(_write(sessions, batch, writes, loads, now, report))
+                batch = await _read(sessions, owner, batch.last_id, now, batch_size)
+        finally:  # the batch being written commits or rolls back before anything else happens
+            if writing is not None:
+                await writing
     return report
+
+
+async def _read(
+    sessions: async_sessionmaker[AsyncSession],
+    owner: str | None,
+    after_id: int,
+    now: datetime,
+    limit: int,
+) -> _Batch:
+    """The next batch of an owner's open cases, read without locks (SQLite: beside a writer)."""
+    async with sessions() as session:
+        connection = await session.connection(execution_options=READ_ONLY)
+        # Core, not ORM: plain rows, without the ORM's per-row result handling.
+        rows = (await connection.execute(_open_cases_of(owner, after_id, now, limit))).all()
+        return _Batch(owner, after_id, rows, await _last_words(session, rows))
+
+
+async def _write(
+    sessions: async_sessionmaker[AsyncSession],
+    batch: _Batch,
+    writes: _Writes,
+    loads: Sequence[TeamProfile],
+    now: datetime,
+    report: HandoffReport,
+) -> None:
+    """Apply a batch's plans; if a case changed since it was read, plan and apply it again with
+    its rows locked (those another worker moved meanwhile are then no longer among them)."""
+    try:
+        async with sessions() as session, session.begin():
+            report.add(await _apply(session, writes, now))
+        return
+    except _Changed:
+        pass
+    async with sessions() as session, session.begin():
+        span = batch.last_id - batch.after_id  # at most this many cases in the range
+        query = _open_cases_of(batch.owner, batch.after_id, now, span, batch.last_id)
+        connection = await session.connection()
+        rows = (await connection.execute(query.with_for_update(skip_locked=True))).all()
+        locked = _Batch(batch.owner, batch.after_id, rows, await _last_words(session, rows))
+        try:
+            report.add(await _apply(session, locked.plan(loads, now), now))
+        except _Changed as changed:
+            raise RuntimeError(f"handoff lost its lock on cases of {batch.owner}") from changed
 
 
 def _among(session: AsyncSession, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
@@ -208,9 +340,11 @@ def _owned_by(team: str | None) -> ColumnElement[bool]:
     return Case.team_key.is_(None) if team is None else Case.team_key == team
 
 
-def _open_cases_of(team: str | None, after_id: int, now: datetime, limit: int) -> Select:
-    """The next batch of a team's open cases in id order, locked (others' locks skipped)."""
-    return (
+def _open_cases_of(
+    team: str | None, after_id: int, now: datetime, limit: int, up_to: int | None = None
+) -> Select:
+    """The next batch of a team's open cases in id order (after `after_id`, up to `up_to`)."""
+    query = (
         select(*_COLUMNS)
         .where(
             _owned_by(team),
@@ -220,8 +354,8 @@ def _open_cases_of(team: str | None, after_id: int, now: datetime, limit: int) -
         )
         .order_by(Case.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
+    return query if up_to is None else query.where(Case.id <= up_to)
 
 
 async def _clear_gaps(
@@ -237,46 +371,12 @@ async def _clear_gaps(
         )
 
 
-def _with_moves(profiles: Sequence[TeamProfile], plans: Sequence[Handoff]) -> list[TeamProfile]:
-    """The teams' loads after a batch, for routing the next one."""
-    delta: dict[str | None, int] = defaultdict(int)
-    for plan in plans:
-        if plan.to_team:
-            delta[plan.to_team] += 1
-            delta[plan.case.team] -= 1
-    return [replace(p, open_cases=max(0, p.open_cases + delta[p.key])) for p in profiles]
-
-
-async def _apply(
-    session: AsyncSession,
-    plans: Sequence[Handoff],
-    already_flagged: set[int],
-    now: datetime,
-    report: HandoffReport,
-) -> None:
-    moves: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    gaps: list[int] = []
-    events: list[dict[str, Any]] = []
-    notify: dict[str, list[int]] = defaultdict(list)
-    untranslated: dict[str, list[int]] = defaultdict(list)
-    to_offer: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for plan in plans:
-        case, decision = plan.case, plan.decision
-        if plan.to_team is None:
-            if case.case_id not in already_flagged:
-                gaps.append(case.case_id)
-                events.append(_event(case.case_id, "coverage_gap", False, now, plan, None))
-            continue
-        key = (case.team, plan.to_team, decision.needs_translation, decision.wait_until)
-        moves[key].append(case.case_id)
-        events.append(_event(case.case_id, "handed_off", True, now, plan, plan.to_team))
-        notify[plan.to_team].append(case.case_id)
-        if decision.wait_until is None:  # the team is on duty: offer it to one of its agents
-            to_offer[plan.to_team].append((case.case_id, case.facts.language))
-        if decision.needs_translation:
-            untranslated[plan.to_team].append(case.case_id)
-    for (from_team, to_team, needs_translation, wait_until), ids in moves.items():
-        result = await session.execute(
+async def _apply(session: AsyncSession, writes: _Writes, now: datetime) -> HandoffReport:
+    """Write a batch's changes; `_Changed` (the transaction to be rolled back) if any case moved
+    or flagged is no longer as it was read."""
+    report = HandoffReport(batches=1)
+    for (from_team, to_team, needs_translation, wait_until), ids in writes.moves.items():
+        move = (
             update(Case)
             .where(_among(session, Case.id, ids), _owned_by(from_team))
             .values(
@@ -289,38 +389,45 @@ async def _apply(
                 coverage_gap=False,
                 routing_reason=f"handoff from {from_team} (see its handoff event)",
                 handoffs=Case.handoffs + 1,
-                version=Case.version + 1,
-                updated_at=now,
             )
-            .execution_options(synchronize_session=False)
         )
-        if result.rowcount != len(ids):  # type: ignore[attr-defined]
-            raise RuntimeError(f"handoff lost its lock on cases of {from_team}")
+        await _update_as_read(session, move, ids, writes.versions, now)
         report.moved += len(ids)
         report.by_team[to_team] = report.by_team.get(to_team, 0) + len(ids)
-    if gaps:
-        await session.execute(
-            update(Case)
-            .where(_among(session, Case.id, gaps))
-            .values(coverage_gap=True, version=Case.version + 1, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        report.gaps += len(gaps)
-    if events:  # the bulk of a handoff's writes
-        await append_rows(await session.connection(), CaseEvent, events)
-    for to_team, offered in to_offer.items():
+    if writes.gaps:
+        flag = update(Case).where(_among(session, Case.id, writes.gaps)).values(coverage_gap=True)
+        await _update_as_read(session, flag, writes.gaps, writes.versions, now)
+        report.gaps += len(writes.gaps)
+    if writes.events:  # the bulk of a handoff's writes
+        await append_rows(await session.connection(), CaseEvent, writes.events)
+    for to_team, offered in writes.to_offer.items():
         await offer_moved(session, to_team, offered)
-    for to_team, ids in notify.items():
+    for to_team, ids in writes.notify.items():
         add_side_effect(session, "notify_team", now, team=to_team, event="handoff", case_ids=ids)
-    for to_team, ids in untranslated.items():
+    for to_team, ids in writes.untranslated.items():
         why = "handed over to a team that cannot read the case: nobody who can opens in time"
         add_side_effect(
             session, "escalate", now, team=to_team, event="needs_translation", case_ids=ids, why=why
         )
+    return report
 
 
-def _event(
-    case_id: int, kind: str, visible: bool, now: datetime, plan: Handoff, to_team: str | None
-) -> dict[str, Any]:
-    data = {"from": plan.case.team, "team": to_team, "note": plan.note}
+async def _update_as_read(
+    session: AsyncSession,
+    statement: Update,
+    ids: Sequence[int],
+    versions: Mapping[int, int],
+    now: datetime,
+) -> None:
+    """Run an UPDATE of the cases `ids` as a new version of each; `_Changed` unless every one of
+    them was updated and had the version it was read with."""
+    connection = await session.connection()
+    statement = statement.values(version=Case.version + 1, updated_at=now)
+    changed = (await connection.execute(statement.returning(Case.id, Case.version))).all()
+    if len(changed) != len(ids) or any(versions[id_] + 1 != new for id_, new in changed):
+        raise _Changed
+
+
+def _event(case_id: int, kind: str, visible: bool, now: datetime, plan: Handoff) -> dict[str, Any]:
+    data = {"from": plan.case.team, "team": plan.to_team, "note": plan.note}
     return event_row(case_id, kind, "meridian", now, visible=visible, **data)

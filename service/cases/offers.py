@@ -108,7 +108,7 @@ async def offer_moved(
         await session.execute(
             update(Case)
             .where(Case.id.in_(ids), Case.team_key == team, Case.claimed_by.is_(None))
-            .values(claimed_by=agent)
+            .values(claimed_by=agent, version=Case.version + 1)
             .execution_options(synchronize_session=False)
         )
     return offered

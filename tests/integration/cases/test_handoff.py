@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from routing.handoff import Handoff
+from service.cases import handoff as handoff_module
 from service.cases.handoff import hand_off
 from service.db.engine import create_engine, session_factory
 from service.db.models import Case, CaseEvent, OutboxMessage, Team
@@ -120,6 +125,44 @@ async def test_two_workers_racing_on_one_shift_end_move_each_case_once(
     events = await _handoff_events(sessions)
     assert len(events) == 600 and len({e.case_id for e in events}) == 600
     assert set((await _owners(sessions)).values()) == {"dublin"}
+
+
+async def test_a_case_that_changes_while_its_batch_is_planned_is_not_moved(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are read without locks and planned in a thread: an agent resolving a case
+    meanwhile sends the batch back to be planned again under locks, without that case."""
+    await _seed(sessions, 30, "shanghai")
+    loop = asyncio.get_running_loop()
+    real_plan = handoff_module.plan_handoffs
+    resolved: list[int] = []
+
+    async def resolve_one() -> None:
+        async with sessions() as session, session.begin():
+            case = await session.scalar(select(Case).order_by(Case.id).offset(5).limit(1))
+            assert case is not None
+            case.status = "resolved"  # an ORM write: the case gets a new version
+            resolved.append(case.id)
+
+    def plan_while_an_agent_works(cases: Sequence[Any], *args: Any) -> list[Handoff]:
+        if not resolved:  # planning runs in a thread: the change goes through the event loop
+            asyncio.run_coroutine_threadsafe(resolve_one(), loop).result(timeout=30)
+        return real_plan(cases, *args)
+
+    monkeypatch.setattr(handoff_module, "plan_handoffs", plan_while_an_agent_works)
+    report = await hand_off(sessions, now=SHIFT_END, batch_size=50)
+
+    assert (report.moved, report.batches) == (29, 1)
+    owners = await _owners(sessions)
+    assert owners.pop(resolved[0]) == "shanghai"
+    assert set(owners.values()) == {"dublin"}
+    events = await _handoff_events(sessions)
+    assert sorted(e.case_id for e in events) == sorted(owners)
+    async with sessions() as session:
+        case = await session.get_one(Case, resolved[0])
+        notices = (await session.scalars(select(OutboxMessage))).all()
+    assert (case.status, case.handoffs) == ("resolved", 0)
+    assert sorted(i for n in notices for i in n.payload["case_ids"]) == sorted(owners)
 
 
 async def test_a_case_no_team_could_take_is_routed_once_a_team_exists(
