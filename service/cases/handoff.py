@@ -31,6 +31,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy import case as sql_case
@@ -378,7 +379,7 @@ async def _apply(session: AsyncSession, writes: _Writes, now: datetime) -> Hando
     for (from_team, to_team, needs_translation, wait_until), ids in writes.moves.items():
         move = (
             update(Case)
-            .where(_among(session, Case.id, ids), _owned_by(from_team))
+            .where(_owned_by(from_team))
             .values(
                 team_key=to_team,
                 # What the customer sees never goes back: only a case no team had is "routed".
@@ -395,7 +396,7 @@ async def _apply(session: AsyncSession, writes: _Writes, now: datetime) -> Hando
         report.moved += len(ids)
         report.by_team[to_team] = report.by_team.get(to_team, 0) + len(ids)
     if writes.gaps:
-        flag = update(Case).where(_among(session, Case.id, writes.gaps)).values(coverage_gap=True)
+        flag = update(Case).values(coverage_gap=True)
         await _update_as_read(session, flag, writes.gaps, writes.versions, now)
         report.gaps += len(writes.gaps)
     if writes.events:  # the bulk of a handoff's writes
@@ -419,13 +420,26 @@ async def _update_as_read(
     versions: Mapping[int, int],
     now: datetime,
 ) -> None:
-    """Run an UPDATE of the cases `ids` as a new version of each; `_Changed` unless every one of
-    them was updated and had the version it was read with."""
+    """Run an UPDATE of the cases `ids`, each only if it still has the version it was read with,
+    as a new version; `_Changed` unless every one of them was updated."""
+    as_read = _id_version_pairs(session, ids, [versions[id_] for id_ in ids])
+    statement = statement.where(tuple_(Case.id, Case.version).in_(as_read))
     connection = await session.connection()
-    statement = statement.values(version=Case.version + 1, updated_at=now)
-    changed = (await connection.execute(statement.returning(Case.id, Case.version))).all()
-    if len(changed) != len(ids) or any(versions[id_] + 1 != new for id_, new in changed):
+    result = await connection.execute(statement.values(version=Case.version + 1, updated_at=now))
+    if result.rowcount != len(ids):
         raise _Changed
+
+
+def _id_version_pairs(session: AsyncSession, ids: Sequence[int], versions: Sequence[int]) -> Select:
+    """(id, version) rows as one or two parameters, the same statement for every batch (see
+    `_among`); compared as a row value, which both databases look up by id."""
+    if session.get_bind().dialect.name == "postgresql":
+        arrays = (bindparam(None, list(values), ARRAY(Integer)) for values in (ids, versions))
+        pairs = func.unnest(*arrays).table_valued("id", "version").render_derived()
+        return select(pairs.c.id, pairs.c.version)
+    listed = func.json_each(bindparam(None, _json(list(zip(ids, versions, strict=True))).decode()))
+    value = listed.table_valued("value").c.value
+    return select(func.json_extract(value, "$[0]"), func.json_extract(value, "$[1]"))
 
 
 def _event(case_id: int, kind: str, visible: bool, now: datetime, plan: Handoff) -> dict[str, Any]:

@@ -1,10 +1,13 @@
-"""Rows written in bulk below the ORM: appended by COPY on PostgreSQL or one driver-level
-executemany on SQLite, or inserted through Core where their ids are needed.
+"""Rows written in bulk below the ORM: appended by COPY on PostgreSQL or, on SQLite, by one
+INSERT reading them from a JSON array (json_each); or inserted through Core where their ids are
+needed.
 
 For the writes that dominate a transaction (a handoff's audit events, intake's events and
 outbox rows): SQLAlchemy's per-row, per-column parameter handling costs more than the database
 does. Values are converted here once, by each column's own type (so they are stored exactly as
-the ORM would store them), JSON with msgspec; a column left out gets its scalar default.
+the ORM would store them), JSON with msgspec; a column left out gets its scalar default. On
+SQLite one statement reads all the rows inside the database, where executemany would step the
+statement once per row, taking Python's lock back each time (slow while other threads run).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Float, LargeBinary, Numeric, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,7 +36,7 @@ def _converter(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any
     column_type = table.c[name].type
     if isinstance(column_type, JSON):
         return _json_text
-    convert = column_type.bind_processor(dialect)
+    convert = column_type.dialect_impl(dialect).bind_processor(dialect)  # as Core would
     if convert is None:
         return None
     seen: dict[Any, Any] = {}  # a batch's timestamps are mostly one or two instants
@@ -87,9 +90,24 @@ async def append_rows(
             table.name, records=records, columns=names
         )
         return
-    placeholders = ", ".join("?" for _ in names)
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
-    await connection.exec_driver_sql(statement, records)
+    if not _json_safe(table, names):
+        placeholders = ", ".join("?" for _ in names)
+        statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+        await connection.exec_driver_sql(statement, records)
+        return
+    picks = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(names)))
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {picks} FROM json_each(?)"
+    await connection.exec_driver_sql(statement, (_encode_json(records).decode(),))
+
+
+def _json_safe(table: Table, names: Sequence[str]) -> bool:
+    """Whether the columns' driver values (numbers, text, None) survive a JSON round trip;
+    bytes and decimals would not."""
+    kinds = [table.c[name].type for name in names]
+    return not any(
+        isinstance(kind, LargeBinary) or (isinstance(kind, Numeric) and not isinstance(kind, Float))
+        for kind in kinds
+    )
 
 
 async def insert_returning_ids(

@@ -14,6 +14,7 @@ from service.db.models import Case, CaseEvent, OutboxMessage
 from tests.support.synthetic import insert_open_cases
 
 NOW = datetime(2026, 12, 2, 9, 0, 0, 123456, tzinfo=UTC)
+ON_THE_HOUR = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 TOKYO = timezone(timedelta(hours=9))
 
 
@@ -41,7 +42,13 @@ async def test_appended_rows_read_back_as_given(
             "created_at": NOW,
             "available_at": NOW,
             "payload": {"team": "tokyo"},
-        }
+        },
+        {
+            "task": "acknowledge",
+            "created_at": NOW,
+            "available_at": ON_THE_HOUR,
+            "payload": {},
+        },
     ]
     async with sessions() as session, session.begin():
         connection = await session.connection()
@@ -50,13 +57,20 @@ async def test_appended_rows_read_back_as_given(
         await append_rows(connection, OutboxMessage, [])  # nothing to do
     async with sessions() as session:
         stored = (await session.scalars(select(CaseEvent).order_by(CaseEvent.id))).all()
-        outbox = (await session.scalars(select(OutboxMessage))).all()
+        outbox = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        # Stored as the ORM stores them: found by the same comparisons (on SQLite, text).
+        found = await session.scalars(
+            select(OutboxMessage.task).where(
+                OutboxMessage.available_at == ON_THE_HOUR, OutboxMessage.created_at <= NOW
+            )
+        )
     assert [(e.case_id, e.at, e.kind, e.actor, e.customer_visible, e.data) for e in stored] == [
         (e["case_id"], e["at"], e["kind"], e["actor"], e["customer_visible"], e["data"])
         for e in events
     ]
     assert all(e.at.tzinfo is UTC for e in stored)
-    [message] = outbox
+    assert found.all() == ["acknowledge"]
+    message = outbox[0]
     assert (message.task, message.payload, message.available_at) == (
         "notify_team",
         {"team": "tokyo"},
