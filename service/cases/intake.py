@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,14 +110,17 @@ class _Desk:
     writer: GroupCommit[_Draft, Case]
 
 
-_desks: WeakKeyDictionary[async_sessionmaker[AsyncSession], _Desk] = WeakKeyDictionary()
+_Desks = WeakKeyDictionary[async_sessionmaker[AsyncSession], _Desk]
+_desks: WeakKeyDictionary[asyncio.AbstractEventLoop, _Desks] = WeakKeyDictionary()
 
 
 def _desk(sessions: async_sessionmaker[AsyncSession]) -> _Desk:
-    if (desk := _desks.get(sessions)) is None:
+    """The desk of this database on the running event loop (its locks serve that loop only)."""
+    desks = _desks.setdefault(asyncio.get_running_loop(), WeakKeyDictionary())
+    if (desk := desks.get(sessions)) is None:
         # Through a weak proxy: the desk must not keep its own key (and the engine) alive.
         weak = cast(async_sessionmaker[AsyncSession], weakref.proxy(sessions))
-        desk = _desks[sessions] = _Desk(LiveRouterView(weak), GroupCommit(weak, _store))
+        desk = desks[sessions] = _Desk(LiveRouterView(weak), GroupCommit(weak, _store))
     return desk
 
 

@@ -33,16 +33,12 @@ class GroupCommit(Generic[Item, Stored]):
         self._sessions = sessions
         self._store = store
         self._max_group = max_group
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # binds to the first event loop it waits on: one per writer
         self._waiting: list[tuple[Item, asyncio.Future[Stored]]] = []
 
     async def submit(self, item: Item) -> Stored:
         """Store `item` with whatever else is waiting; returns once that is committed."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # an asyncio.Lock serves one event loop only
-            self._loop, self._lock, self._waiting = loop, asyncio.Lock(), []
-        future: asyncio.Future[Stored] = loop.create_future()
+        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         async with self._lock:
             if not future.done():

@@ -45,15 +45,11 @@ class LiveRouterView:
         self._profiles: dict[str, TeamProfile] = {}
         self._loaded_at = -REFRESH_SECONDS
         self._seen_changes = -1
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # binds to the first event loop it waits on: one per view
         self._refreshing: asyncio.Task[None] | None = None
 
     async def current(self) -> tuple[TeamNames, list[TeamProfile]]:
         """Team names and every team's router profile with its open cases."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:  # an asyncio.Lock serves one event loop only
-            self._loop, self._lock, self._refreshing = loop, asyncio.Lock(), None
         if self._seen_changes != _changes:
             await self._load(unless_current=True)
         elif time.monotonic() - self._loaded_at > REFRESH_SECONDS and self._refreshing is None:
