@@ -311,6 +311,7 @@ async def _write(
     its rows locked (those another worker moved meanwhile are then no longer among them)."""
     try:
         async with sessions() as session, session.begin():
+            await _lock_as_read(session, writes)
             report.add(await _apply(session, writes, now))
         return
     except _Changed:
@@ -411,6 +412,25 @@ async def _apply(session: AsyncSession, writes: _Writes, now: datetime) -> Hando
             session, "escalate", now, team=to_team, event="needs_translation", case_ids=ids, why=why
         )
     return report
+
+
+async def _lock_as_read(session: AsyncSession, writes: _Writes) -> None:
+    """PostgreSQL: lock the cases about to be written, in id order, skipping those another
+    worker holds; `_Changed` unless all are locked and as read. Two workers that planned the same
+    batch thus never wait on each other's rows in different orders (a deadlock); the one that
+    loses does the batch again under locks. SQLite has a single writer: nothing to do."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ids = sorted(writes.gaps + [id_ for ids in writes.moves.values() for id_ in ids])
+    as_read = _id_version_pairs(session, ids, [writes.versions[id_] for id_ in ids])
+    locked = await session.execute(
+        select(Case.id)
+        .where(tuple_(Case.id, Case.version).in_(as_read))
+        .order_by(Case.id)
+        .with_for_update(skip_locked=True)
+    )
+    if len(locked.all()) != len(ids):
+        raise _Changed
 
 
 async def _update_as_read(
