@@ -142,6 +142,10 @@ class _Writes:
                 writes.untranslated[plan.to_team].append(case.case_id)
         return writes
 
+    def written(self) -> list[int]:
+        """The cases these writes change (moved or flagged)."""
+        return self.gaps + [id_ for ids in self.moves.values() for id_ in ids]
+
     def loads_after(self, profiles: Sequence[TeamProfile]) -> list[TeamProfile]:
         """The teams' loads once these moves are made, for routing the next batch."""
         delta: dict[str | None, int] = defaultdict(int)
@@ -421,11 +425,10 @@ async def _lock_as_read(session: AsyncSession, writes: _Writes) -> None:
     loses does the batch again under locks. SQLite has a single writer: nothing to do."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    ids = sorted(writes.gaps + [id_ for ids in writes.moves.values() for id_ in ids])
-    as_read = _id_version_pairs(session, ids, [writes.versions[id_] for id_ in ids])
+    ids = sorted(writes.written())
     locked = await session.execute(
         select(Case.id)
-        .where(tuple_(Case.id, Case.version).in_(as_read))
+        .where(_as_read(session, ids, writes.versions))
         .order_by(Case.id)
         .with_for_update(skip_locked=True)
     )
@@ -442,24 +445,29 @@ async def _update_as_read(
 ) -> None:
     """Run an UPDATE of the cases `ids`, each only if it still has the version it was read with,
     as a new version; `_Changed` unless every one of them was updated."""
-    as_read = _id_version_pairs(session, ids, [versions[id_] for id_ in ids])
-    statement = statement.where(tuple_(Case.id, Case.version).in_(as_read))
+    statement = statement.where(_as_read(session, ids, versions))
     connection = await session.connection()
     result = await connection.execute(statement.values(version=Case.version + 1, updated_at=now))
     if result.rowcount != len(ids):
         raise _Changed
 
 
-def _id_version_pairs(session: AsyncSession, ids: Sequence[int], versions: Sequence[int]) -> Select:
-    """(id, version) rows as one or two parameters, the same statement for every batch (see
-    `_among`); compared as a row value, which both databases look up by id."""
+def _as_read(
+    session: AsyncSession, ids: Sequence[int], versions: Mapping[int, int]
+) -> ColumnElement[bool]:
+    """The cases `ids`, each only while it has the version it was read with: (id, version) as a
+    row value, which both databases look up by id; the pairs as one or two parameters, the same
+    statement for every batch (see `_among`)."""
+    read = [versions[id_] for id_ in ids]
     if session.get_bind().dialect.name == "postgresql":
-        arrays = (bindparam(None, list(values), ARRAY(Integer)) for values in (ids, versions))
+        arrays = (bindparam(None, list(values), ARRAY(Integer)) for values in (ids, read))
         pairs = func.unnest(*arrays).table_valued("id", "version").render_derived()
-        return select(pairs.c.id, pairs.c.version)
-    listed = func.json_each(bindparam(None, _json(list(zip(ids, versions, strict=True))).decode()))
-    value = listed.table_valued("value").c.value
-    return select(func.json_extract(value, "$[0]"), func.json_extract(value, "$[1]"))
+        listed = select(pairs.c.id, pairs.c.version)
+    else:
+        json_pairs = _json(list(zip(ids, read, strict=True))).decode()
+        value = func.json_each(bindparam(None, json_pairs)).table_valued("value").c.value
+        listed = select(func.json_extract(value, "$[0]"), func.json_extract(value, "$[1]"))
+    return tuple_(Case.id, Case.version).in_(listed)
 
 
 def _event(case_id: int, kind: str, visible: bool, now: datetime, plan: Handoff) -> dict[str, Any]:
