@@ -14,6 +14,12 @@ where installed (they are, from the lock), for both targets alike.
   twelve complaints in as many languages and scripts, with a contact e-mail and sometimes an
   Accept-Language header. Every response must be 201; anything else is counted and reported.
 - ``postgres`` (with ``--postgres``): the same on a throwaway PostgreSQL cluster.
+- ``floor sqlite`` (and ``floor postgres``): the least any intake does on this stack, once per
+  database before its Meridian runs: Litestar decodes the same complaint bodies,
+  ``routing.language.detect`` reads each text (with its Accept-Language), and one row (text and
+  language) is stored through ``service.db``'s engine and group commit, durable before the 201.
+  No validation beyond the body's shape, no classification, routing, SLA, events, outbox or
+  acknowledgement. Its ratio to bare bounds what the real app can reach here.
 
 Each Meridian target is measured at every backlog of ``--open-cases`` (default 0 and 100,000
 open cases spread over the sample teams, inserted before the server starts): intake must cost
@@ -49,7 +55,7 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
@@ -150,6 +156,18 @@ class Echo(msgspec.Struct):
     tags: list[str]
 
 
+class FloorComplaint(msgspec.Struct):
+    """The floor endpoint's body: the complaint's fields it reads (others are ignored)."""
+
+    text: str
+    contact: dict[str, str]
+
+
+class FloorFiled(msgspec.Struct):
+    id: int
+    language: str
+
+
 # ---------------------------------------------------------------------------- servers (children)
 
 
@@ -162,6 +180,51 @@ def serve_bare(port: int) -> None:
         return data
 
     uvicorn.run(Litestar([echo]), host="127.0.0.1", port=port, log_level="warning")
+
+
+def serve_floor(port: int, database_url: str) -> None:
+    import uvicorn
+    from litestar import Litestar, post
+    from sqlalchemy import Column, Integer, MetaData, Table, Text
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from routing.language import detect, preload
+    from service.db.engine import create_engine, session_factory
+    from service.db.group_commit import GroupCommit
+
+    engine = create_engine(database_url)
+    metadata = MetaData()
+    table = Table(
+        "floor_cases",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("text", Text),
+        Column("language", Text),
+    )
+    insert = table.insert().returning(table.c.id)
+
+    async def store(session: AsyncSession, items: Sequence[tuple[str, str]]) -> list[int]:
+        ids = []
+        for complaint, language in items:
+            row = await session.execute(insert, {"text": complaint, "language": language})
+            ids.append(row.scalar_one())
+        return ids
+
+    writer: GroupCommit[tuple[str, str], int] = GroupCommit(session_factory(engine), store)
+
+    async def start() -> None:
+        preload()
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+    @post("/file")
+    async def file(data: FloorComplaint, headers: dict[str, str]) -> FloorFiled:
+        accepted = headers.get("accept-language", "").split(",")
+        language = detect(data.text, [tag.strip() for tag in accepted if tag.strip()]).language
+        return FloorFiled(await writer.submit((data.text, language)), language)
+
+    app = Litestar([file], on_startup=[start])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 def serve_meridian(port: int, database_url: str, redis_url: str, var_dir: str) -> None:
@@ -554,6 +617,14 @@ def main() -> None:
             report(result)
             return result
 
+        def floor(name: str, url: str) -> Result:
+            with server("serve-floor", url, log=tmp / f"floor-{name}.log") as (port, proc):
+                requests = meridian_requests()
+                result = run_load(f"floor {name}", port, proc.pid, "/file", requests, args)
+            report(result)
+            return result
+
+        floors: list[tuple[Result, Result]] = []
         with EmbeddedRedis(tmp / "redis") as redis_server:
             targets = [("sqlite", f"sqlite+aiosqlite:///{tmp}/intake.db")]
             with contextlib.ExitStack() as stack:
@@ -562,13 +633,15 @@ def main() -> None:
 
                     targets.append(("postgres", stack.enter_context(throwaway_postgres())))
                 for name, url in targets:
+                    floor_url = f"sqlite+aiosqlite:///{tmp}/floor.db" if name == "sqlite" else url
+                    floors.append((bare(), floor(name, floor_url)))
                     for backlog in args.open_cases:
                         baseline = bare()
                         measured = measure_meridian(name, url, redis_server.url, tmp, args, backlog)
                         runs.append((name, backlog, baseline, measured))
 
     # Each against the bare run just before it: this machine's speed drifts over minutes.
-    for _, _, baseline, result in runs:
+    for baseline, result in [*floors, *((baseline, result) for _, _, baseline, result in runs)]:
         print(
             f"ratio {result.name} / bare: {result.rate / baseline.rate:.3f}"
             f" ({result.rate:,.0f} vs {baseline.rate:,.0f} requests/s;"
@@ -591,6 +664,8 @@ def _serve(argv: list[str]) -> None:
     command, port, *rest = argv
     if command == "serve-bare" and not rest:
         serve_bare(int(port))
+    elif command == "serve-floor" and len(rest) == 1:
+        serve_floor(int(port), *rest)
     elif command == "serve-meridian" and len(rest) == 3:
         serve_meridian(int(port), *rest)
     else:
