@@ -1,5 +1,10 @@
 """Files on a case: checked and cleaned before anything is stored, bytes put in the storage
-before the rows that name them are committed, and bytes nobody names any more removed."""
+before the rows that name them are committed, and bytes nobody names any more removed.
+
+Storage is by content, so two uploads of the same file share its bytes. An upload claims its
+hashes before it puts the bytes and keeps the claim until its rows are committed; a deletion
+(of a failed upload's bytes, or an erased case's) checks rows and claims and deletes under the
+same per-hash lock. So bytes that a concurrent upload has put, but not yet named, are kept."""
 
 from __future__ import annotations
 
@@ -7,11 +12,11 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.attachments import images, kinds
@@ -26,13 +31,16 @@ from service.common.errors import (
     Unavailable,
     UnsupportedFormat,
 )
-from service.db.models import Attachment, Case
+from service.db.models import Attachment, BlobClaim, Case, utcnow
 from service.settings import Settings
 
 log = logging.getLogger("meridian.attachments")
 FILES_PER_CASE = 20
 FILE_REFUSALS = (InvalidInput, TooLarge, UnsupportedFormat)
 """What the checks and limits raise for a file that is not taken."""
+CLAIM_LIFETIME = timedelta(hours=1)
+"""A claim this old was left by a process that died between putting bytes and committing their
+rows (which takes seconds): it no longer keeps the bytes."""
 
 
 @dataclass(frozen=True)
@@ -226,14 +234,37 @@ def adding(
     return step
 
 
+async def _lock_hashes(session: AsyncSession, keys: Collection[str]) -> None:
+    """Hold the lock of each hash until the transaction ends: on PostgreSQL an advisory lock per
+    hash, taken in order (no deadlock); SQLite's write transaction holds the whole database."""
+    if session.get_bind().dialect.name == "postgresql":
+        for key in sorted(keys):
+            await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
+async def _claim(sessions: async_sessionmaker[AsyncSession], keys: Collection[str]) -> list[str]:
+    """Claim the hashes (committed before any bytes are put); the claims' ids."""
+    claims = [BlobClaim(id=secrets.token_urlsafe(12), sha256=key, at=utcnow()) for key in keys]
+    async with sessions() as session, session.begin():
+        await _lock_hashes(session, keys)
+        await session.execute(delete(BlobClaim).where(BlobClaim.at < utcnow() - CLAIM_LIFETIME))
+        session.add_all(claims)
+    return [claim.id for claim in claims]
+
+
 async def forget_unnamed(session: AsyncSession, storage: Storage, keys: Sequence[str]) -> list[str]:
-    """Delete the stored bytes under `keys` that no live attachment names; which were deleted."""
+    """Delete the stored bytes under `keys` that no live attachment names and no fresh claim
+    keeps; which were deleted. The hashes stay locked until the session's transaction ends."""
     if not keys:
         return []
-    query = select(Attachment.sha256).where(
+    await _lock_hashes(session, set(keys))
+    named = select(Attachment.sha256).where(
         Attachment.sha256.in_(set(keys)), Attachment.removed_at.is_(None)
     )
-    gone = sorted(set(keys) - set((await session.scalars(query)).all()))
+    claimed = select(BlobClaim.sha256).where(
+        BlobClaim.sha256.in_(set(keys)), BlobClaim.at >= utcnow() - CLAIM_LIFETIME
+    )
+    gone = sorted(set(keys) - set((await session.scalars(named.union(claimed))).all()))
     for key in gone:
         await storage.delete(key)
     return gone
@@ -245,13 +276,22 @@ async def stored_first(
 ) -> AsyncIterator[None]:
     """Put the bytes in the storage, then run the block that commits the rows naming them; if
     it fails, bytes that nothing else names are removed again (no orphan left behind)."""
-    await put_files(storage, files)
+    if not files:
+        yield
+        return
+    keys = {file.sha256 for file in files}
+    claims = await _claim(sessions, keys)
+    dropped = delete(BlobClaim).where(BlobClaim.id.in_(claims))
     try:
+        await put_files(storage, files)
         yield
     except BaseException:
-        async with sessions() as session:
-            await forget_unnamed(session, storage, [file.sha256 for file in files])
+        async with sessions() as session, session.begin():
+            await session.execute(dropped)
+            await forget_unnamed(session, storage, sorted(keys))
         raise
+    async with sessions() as session, session.begin():
+        await session.execute(dropped)
 
 
 async def attach(

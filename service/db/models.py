@@ -294,3 +294,15 @@ class Attachment(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     """On an internal note: staff only, never shown to the customer."""
     removed_at: Mapped[datetime | None]
+
+
+class BlobClaim(Base):
+    """Bytes put in the attachment storage for files whose rows are not yet committed: while
+    the claim is fresh, no deletion of unnamed bytes (a failed upload's, an erased case's)
+    removes them. Claims are taken and checked under a per-hash lock (see attachments.files)."""
+
+    __tablename__ = "blob_claims"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
