@@ -15,6 +15,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -172,9 +173,11 @@ async def add_rows(
     by: str,
     now: datetime,
     internal: bool = False,
+    reply_id: int | None = None,
 ) -> list[Attachment]:
     """Rows (and a timeline event) for files already in the storage, in the caller's
-    transaction; the case's limits count the files it holds already."""
+    transaction (`reply_id`: the team's reply they came with); the case's limits count the
+    files it holds already."""
     count, total = (
         await session.execute(
             select(func.count(), func.coalesce(func.sum(Attachment.size), 0)).where(
@@ -197,6 +200,7 @@ async def add_rows(
             sha256=file.sha256,
             added_by=by,
             internal=internal,
+            reply_id=reply_id,
         )
         for file in files
     ]
@@ -222,16 +226,38 @@ CaseStep = Callable[[AsyncSession, Case, datetime], Awaitable[None]]
 """Something done to a case inside another change's transaction."""
 
 
+class FileStep(Protocol):
+    """The step that puts rows for files on a case, perhaps as those of a team's reply."""
+
+    async def __call__(
+        self, session: AsyncSession, case: Case, now: datetime, *, reply_id: int | None = None
+    ) -> None: ...
+
+
 def adding(
     files: Sequence[CheckedFile], limits: Limits, *, by: str, internal: bool = False
-) -> CaseStep:
+) -> FileStep:
     """The step that puts rows for `files` (already in the storage) on a case."""
 
-    async def step(session: AsyncSession, case: Case, now: datetime) -> None:
+    async def step(
+        session: AsyncSession, case: Case, now: datetime, *, reply_id: int | None = None
+    ) -> None:
         if files:
-            await add_rows(session, case, files, limits, by=by, now=now, internal=internal)
+            await add_rows(
+                session, case, files, limits, by=by, now=now, internal=internal, reply_id=reply_id
+            )
 
     return step
+
+
+async def reply_file_names(session: AsyncSession, reply_id: int) -> list[str]:
+    """The names of the files still stored that came with a team's reply, in upload order."""
+    query = (
+        select(Attachment.name)
+        .where(Attachment.reply_id == reply_id, Attachment.removed_at.is_(None))
+        .order_by(Attachment.at, Attachment.name)
+    )
+    return list((await session.scalars(query)).all())
 
 
 async def _lock_hashes(session: AsyncSession, keys: Collection[str]) -> None:

@@ -19,7 +19,7 @@ from routing.lifecycle import (
 )
 from routing.sla import feedback_due
 from service.accounts.services import team_members
-from service.attachments.files import attachments_of
+from service.attachments.files import FileStep, attachments_of
 from service.cases.access import case_for_team, revoke_links
 from service.cases.records import record_event
 from service.cases.schemas import (
@@ -183,8 +183,17 @@ async def assign(
     record_event(session, case, "assigned", agent, now, to=to, previous_status=previous)
 
 
-async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str, body: str) -> None:
-    """An agent's reply: shown to the customer on the status endpoint and e-mailed to them."""
+async def reply(
+    session: AsyncSession,
+    case: Case,
+    now: datetime,
+    *,
+    agent: str,
+    body: str,
+    attach: FileStep | None = None,
+) -> None:
+    """An agent's reply (and the files that `attach` puts with it): shown to the customer on
+    the status endpoint and e-mailed to them."""
     apply(case, "reply")
     if case.claimed_by is None:
         case.claimed_by = agent
@@ -197,6 +206,8 @@ async def reply(session: AsyncSession, case: Case, now: datetime, *, agent: str,
     record_event(
         session, case, "reply", agent, now, visible=True, reply_id=entry.id, team=case.team_key
     )
+    if attach is not None:
+        await attach(session, case, now, reply_id=entry.id)
     add_side_effect(
         session, "email_customer", now, case_id=case.id, kind="reply", reply_id=entry.id
     )
@@ -258,11 +269,20 @@ async def resolve(
 
 
 async def add_note(
-    session: AsyncSession, case: Case, now: datetime, *, agent: str, text: str
+    session: AsyncSession,
+    case: Case,
+    now: datetime,
+    *,
+    agent: str,
+    text: str,
+    attach: FileStep | None = None,
 ) -> None:
-    """An internal note: in the case's history for the teams, never shown to the customer."""
+    """An internal note (and the files that `attach` puts with it): in the case's history for
+    the teams, never shown to the customer."""
     case.updated_at = now
     record_event(session, case, "note", agent, now, text=text)
+    if attach is not None:
+        await attach(session, case, now)
 
 
 async def revoke_customer_links(

@@ -293,6 +293,8 @@ class Attachment(Base):
     """"customer", "email", or the agent's account e-mail."""
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     """On an internal note: staff only, never shown to the customer."""
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"))
+    """The team's reply the file came with (its e-mail names it)."""
     removed_at: Mapped[datetime | None]
 
 

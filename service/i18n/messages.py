@@ -424,12 +424,7 @@ def acknowledgement_email(
             "We received %(count)s files from you: %(files)s",
             len(files),
         )
-        named = {
-            "files": format_list(list(files), locale=catalog_name(locale)),
-            "count": str(len(files)),
-        }
-        text_paragraphs.append(files_template % named)
-        html_paragraphs.append(_fill_html(files_template, named))
+        _add_files_paragraph(locale, files_template, files, text_paragraphs, html_paragraphs)
     text_paragraphs.append(follow_template % {"status_url": status_url})
     html_paragraphs.append(
         _fill_html(follow_template, {"status_url": status_url}, links={"status_url"})
@@ -444,29 +439,64 @@ def acknowledgement_email(
 
 
 def reply_email(
-    locale: str, *, reference: str, team_name: str, body: str, status_url: str
+    locale: str,
+    *,
+    reference: str,
+    team_name: str,
+    body: str,
+    status_url: str,
+    files: Sequence[str] = (),
 ) -> Email:
-    """E-mail carrying a team's reply; ``body`` is the team's text, kept as written."""
+    """E-mail carrying a team's reply; ``body`` is the team's text, kept as written, and
+    ``files`` the names of the files that came with it (on the status page)."""
     t = _catalog(locale)
     # NOTE: E-mail subject. %(reference)s is a case reference such as MRD-7K3F92.
     subject = t.gettext("Reply to your complaint %(reference)s") % {"reference": reference}
     frame_template = _reply_frame_template(t)
     follow_template = _follow_template(t)
+    text_paragraphs = [frame_template % {"team": team_name}, body.strip()]
+    html_paragraphs = [
+        Markup("<strong>{}</strong>").format(_fill_html(frame_template, {"team": team_name})),
+        *_multiline_html(body),
+    ]
+    if files:
+        # NOTE: In the e-mail carrying a team's reply. %(files)s is a list of file names, e.g.
+        # "label.pdf and invoice.pdf"; %(count)s is how many there are. The files are not in
+        # the e-mail: the customer opens them on their case's page (linked just after).
+        files_template = t.ngettext(
+            "%(count)s file came with this reply: %(files)s. You can open it on your case's page.",
+            "%(count)s files came with this reply: %(files)s. You can open them on your case's"
+            " page.",
+            len(files),
+        )
+        _add_files_paragraph(locale, files_template, files, text_paragraphs, html_paragraphs)
+    text_paragraphs.append(follow_template % {"status_url": status_url})
+    html_paragraphs.append(
+        _fill_html(follow_template, {"status_url": status_url}, links={"status_url"})
+    )
     return _email(
         locale,
         t,
         subject=subject,
-        text_paragraphs=[
-            frame_template % {"team": team_name},
-            body.strip(),
-            follow_template % {"status_url": status_url},
-        ],
-        html_paragraphs=[
-            Markup("<strong>{}</strong>").format(_fill_html(frame_template, {"team": team_name})),
-            *_multiline_html(body),
-            _fill_html(follow_template, {"status_url": status_url}, links={"status_url"}),
-        ],
+        text_paragraphs=text_paragraphs,
+        html_paragraphs=html_paragraphs,
     )
+
+
+def _add_files_paragraph(
+    locale: str,
+    template: str,
+    files: Sequence[str],
+    text_paragraphs: list[str],
+    html_paragraphs: list[Markup],
+) -> None:
+    """The paragraph naming an e-mail's files (as a list in the locale's own words)."""
+    named = {
+        "files": format_list(list(files), locale=catalog_name(locale)),
+        "count": str(len(files)),
+    }
+    text_paragraphs.append(template % named)
+    html_paragraphs.append(_fill_html(template, named))
 
 
 def resolution_email(

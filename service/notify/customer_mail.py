@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing.team_file import public_name
-from service.attachments.files import attachments_of
+from service.attachments.files import attachments_of, reply_file_names
 from service.cases.access import link_token
 from service.db.models import Case, CaseEvent, Reply, Team
 from service.i18n import messages
@@ -74,6 +74,7 @@ async def render(
             team_name=team_name,
             body=reply.body,
             status_url=url,
+            files=await reply_file_names(session, reply.id),
         )
     if kind == "resolution":
         summary = await _resolution_summary(session, case)

@@ -3,6 +3,7 @@ claim, reply and resolve. Pages are in the account's own language."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -136,12 +137,13 @@ async def _apply_with_files(
     request: Request[Any, Any, Any],
     work: casework.CaseWork,
     reference: str,
-    action: casework.CaseAction,
+    action: Callable[..., Awaitable[None]],
     posted_files: list[UploadFile],
     *,
     internal: bool,
 ) -> Redirect:
-    """`action` and the files posted with it, in one transaction; a refused file refuses both."""
+    """`action` (a reply or a note, given `attach`) and the files posted with it, in one
+    transaction; a refused file refuses both."""
     state = request.app.state
     limits = Limits.of(state.settings)
     try:
@@ -149,14 +151,9 @@ async def _apply_with_files(
     except FILE_REFUSALS as refused:
         return back_to(_case_path(reference), problem_code(refused) or refused.kind)
     attach = adding(files, limits, by=work.actor(), internal=internal)
-
-    async def with_files(session: AsyncSession, case: Case, now: datetime) -> None:
-        await action(session, case, now)
-        await attach(session, case, now)
-
     try:
         async with stored_first(state.sessions, state.attachments, files):
-            return await _apply(work, reference, with_files)
+            return await _apply(work, reference, partial(action, attach=attach))
     except FILE_REFUSALS as refused:  # too many or too large for the case
         return back_to(_case_path(reference), problem_code(refused) or refused.kind)
 

@@ -1,15 +1,22 @@
 """Attachment storage back ends for the tests: a private folder, and a bucket on moto's S3
-server running in this process on loopback (nothing remote is contacted)."""
+server running in this process on loopback (nothing remote is contacted); and a case to put
+files on."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from service.attachments.storage import FolderStorage, Storage
+from service.db.models import Case, utcnow
+from tests.support.synthetic import insert_open_cases
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +55,18 @@ def attachments_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"file://{tmp_path / 'attachments'}"
     bucket = request.getfixturevalue("s3_environment")
     return f"s3://{bucket}/cases"
+
+
+@pytest.fixture
+async def folder_storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = FolderStorage(tmp_path / "attachments")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def case_id(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """An open case of the Shanghai team, in progress with an agent."""
+    async with sessions() as session, session.begin():
+        await insert_open_cases(session, 1, "shanghai", utcnow())
+        return int(await session.scalar(select(Case.id)) or 0)

@@ -5,9 +5,7 @@ a concurrent upload of the same file has put but not yet named."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,9 +21,8 @@ from service.attachments.files import (
     forget_unnamed,
     stored_first,
 )
-from service.attachments.storage import FolderStorage, Storage
+from service.attachments.storage import Storage
 from service.db.models import BlobClaim, Case, utcnow
-from tests.support.synthetic import insert_open_cases
 
 Sessions = async_sessionmaker[AsyncSession]
 SCREENSHOT = CheckedFile("screenshot.txt", "text/plain", b"the same screenshot\n")
@@ -59,20 +56,6 @@ class PausedDeletes:
         await self.inner.close()
 
 
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = FolderStorage(tmp_path / "attachments")
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def case_id(sessions: Sessions) -> int:
-    async with sessions() as session, session.begin():
-        await insert_open_cases(session, 1, "shanghai", utcnow())
-        return int(await session.scalar(select(Case.id)) or 0)
-
-
 async def _forget(sessions: Sessions, storage: Storage, keys: list[str]) -> list[str]:
     """As the worker removing an erased case's files does it: in a transaction of its own."""
     async with sessions() as session, session.begin():
@@ -92,53 +75,53 @@ async def _attached(sessions: Sessions, case_id: int) -> list[str]:
 
 
 async def test_a_failed_upload_keeps_the_bytes_a_concurrent_upload_of_the_same_file_put(
-    sessions: Sessions, storage: Storage, case_id: int
+    sessions: Sessions, folder_storage: Storage, case_id: int
 ) -> None:
-    async with stored_first(sessions, storage, [SCREENSHOT]):
+    async with stored_first(sessions, folder_storage, [SCREENSHOT]):
         with pytest.raises(RuntimeError):
-            async with stored_first(sessions, storage, [SCREENSHOT]):
+            async with stored_first(sessions, folder_storage, [SCREENSHOT]):
                 raise RuntimeError("the other upload's transaction failed")
-        assert await storage.keys() == [SCREENSHOT.sha256]
+        assert await folder_storage.keys() == [SCREENSHOT.sha256]
         async with sessions() as session, session.begin():
             case = await session.get(Case, case_id)
             assert case is not None
             await add_rows(session, case, [SCREENSHOT], LIMITS, by="customer", now=utcnow())
     assert await _attached(sessions, case_id) == [SCREENSHOT.sha256]
-    assert await storage.get(SCREENSHOT.sha256) == SCREENSHOT.content
+    assert await folder_storage.get(SCREENSHOT.sha256) == SCREENSHOT.content
     assert await _claims(sessions) == 0
 
 
 async def test_a_failed_upload_alone_leaves_no_orphan_bytes_and_no_claim(
-    sessions: Sessions, storage: Storage
+    sessions: Sessions, folder_storage: Storage
 ) -> None:
     with pytest.raises(RuntimeError):
-        async with stored_first(sessions, storage, [SCREENSHOT]):
-            assert await storage.keys() == [SCREENSHOT.sha256]
+        async with stored_first(sessions, folder_storage, [SCREENSHOT]):
+            assert await folder_storage.keys() == [SCREENSHOT.sha256]
             raise RuntimeError("its transaction failed")
-    assert await storage.keys() == []
+    assert await folder_storage.keys() == []
     assert await _claims(sessions) == 0
 
 
 async def test_an_erased_cases_bytes_are_kept_while_an_upload_of_the_same_file_is_in_flight(
-    sessions: Sessions, storage: Storage, case_id: int
+    sessions: Sessions, folder_storage: Storage, case_id: int
 ) -> None:
-    async with stored_first(sessions, storage, [SCREENSHOT]):
-        assert await _forget(sessions, storage, [SCREENSHOT.sha256]) == []
-    assert await storage.keys() == [SCREENSHOT.sha256]
+    async with stored_first(sessions, folder_storage, [SCREENSHOT]):
+        assert await _forget(sessions, folder_storage, [SCREENSHOT.sha256]) == []
+    assert await folder_storage.keys() == [SCREENSHOT.sha256]
     # Once the claim is given back (here without rows naming the bytes) they may go.
-    assert await _forget(sessions, storage, [SCREENSHOT.sha256]) == [SCREENSHOT.sha256]
-    assert await storage.keys() == []
+    assert await _forget(sessions, folder_storage, [SCREENSHOT.sha256]) == [SCREENSHOT.sha256]
+    assert await folder_storage.keys() == []
 
 
 async def test_an_upload_waits_for_a_deletion_of_its_bytes_that_has_begun(
-    sessions: Sessions, storage: Storage, case_id: int
+    sessions: Sessions, folder_storage: Storage, case_id: int
 ) -> None:
-    await storage.put(SCREENSHOT.sha256, SCREENSHOT.content)  # left by an erased case
-    paused = PausedDeletes(storage)
+    await folder_storage.put(SCREENSHOT.sha256, SCREENSHOT.content)  # left by an erased case
+    paused = PausedDeletes(folder_storage)
     deletion = asyncio.create_task(_forget(sessions, paused, [SCREENSHOT.sha256]))
     await asyncio.wait_for(paused.deleting.wait(), 10)
     upload = asyncio.create_task(
-        attach(sessions, storage, case_id, [SCREENSHOT], LIMITS, by="customer", now=utcnow())
+        attach(sessions, folder_storage, case_id, [SCREENSHOT], LIMITS, by="customer", now=utcnow())
     )
     await asyncio.sleep(0.3)
     assert not upload.done()  # its claim waits for the deletion's lock on the hash
@@ -146,20 +129,20 @@ async def test_an_upload_waits_for_a_deletion_of_its_bytes_that_has_begun(
     assert await deletion == [SCREENSHOT.sha256]
     await asyncio.wait_for(upload, 30)
     assert await _attached(sessions, case_id) == [SCREENSHOT.sha256]
-    assert await storage.get(SCREENSHOT.sha256) == SCREENSHOT.content
+    assert await folder_storage.get(SCREENSHOT.sha256) == SCREENSHOT.content
 
 
 async def test_a_claim_left_by_a_dead_process_keeps_nothing_once_it_is_old(
-    sessions: Sessions, storage: Storage
+    sessions: Sessions, folder_storage: Storage
 ) -> None:
-    await storage.put(SCREENSHOT.sha256, SCREENSHOT.content)
+    await folder_storage.put(SCREENSHOT.sha256, SCREENSHOT.content)
     long_ago = utcnow() - CLAIM_LIFETIME - timedelta(minutes=1)
     async with sessions() as session, session.begin():
         session.add(BlobClaim(id="dead-process", sha256=SCREENSHOT.sha256, at=long_ago))
-    assert await _forget(sessions, storage, [SCREENSHOT.sha256]) == [SCREENSHOT.sha256]
+    assert await _forget(sessions, folder_storage, [SCREENSHOT.sha256]) == [SCREENSHOT.sha256]
     # The next upload's claim clears it away.
     other = CheckedFile("other.txt", "text/plain", b"another file\n")
-    async with stored_first(sessions, storage, [other]):
+    async with stored_first(sessions, folder_storage, [other]):
         async with sessions() as session:
             ids = set((await session.scalars(select(BlobClaim.id))).all())
         assert "dead-process" not in ids and len(ids) == 1

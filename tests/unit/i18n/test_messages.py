@@ -331,3 +331,37 @@ def test_the_acknowledgement_names_the_files_that_came_with_the_complaint(
     assert all(name in with_files.html for name in names)
     if locale != "en":
         _assert_localized(added[0], _paragraphs(_acknowledged("en", names))[2], locale)
+
+
+def _replied(locale: str, files: list[str]) -> Email:
+    return reply_email(
+        locale,
+        reference=REFERENCE,
+        team_name=TEAM,
+        body="Your return label is attached.",
+        status_url=STATUS_URL,
+        files=files,
+    )
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+@pytest.mark.parametrize("names", [["label.pdf"], ["label.pdf", "invoice.pdf"]])
+def test_a_reply_names_the_files_that_came_with_it_before_the_link_to_open_them(
+    locale: str, names: list[str]
+) -> None:
+    without, with_files = _replied(locale, []), _replied(locale, names)
+    added = [p for p in _paragraphs(with_files) if p not in _paragraphs(without)]
+    assert len(added) == 1
+    assert all(name in added[0] for name in names) and str(len(names)) in added[0]
+    paragraphs = _paragraphs(with_files)
+    assert STATUS_URL in paragraphs[paragraphs.index(added[0]) + 1]
+    assert all(name in with_files.html for name in names)
+    if locale != "en":
+        english = [p for p in _paragraphs(_replied("en", names)) if names[0] in p]
+        _assert_localized(added[0], english[0], locale)
+
+
+def test_a_file_name_in_a_reply_is_escaped_in_the_html() -> None:
+    email = _replied("en", ["<b>label</b>.pdf"])
+    assert "<b>label</b>.pdf" in email.text
+    assert "&lt;b&gt;label&lt;/b&gt;.pdf" in email.html and "<b>label</b>" not in email.html
