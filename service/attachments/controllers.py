@@ -1,19 +1,21 @@
 """Attachment endpoints: the customer (with the case's token) and the case's team add files to
-a case and read them back."""
+a case and read them back; the team removes one."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.attachments.files import Limits, attach, attachment_of
+from service.attachments.files import Limits, attach, attachment_of, remove_file
 from service.cases.access import case_for_customer, case_for_team
+from service.cases.casework import act
 from service.common.errors import invalid
 from service.db.models import Case
 from service.http.dependencies import (
@@ -21,6 +23,7 @@ from service.http.dependencies import (
     AttachmentStorage,
     DbSession,
     Now,
+    NudgeOutbox,
     SessionFactory,
     authenticate,
     customer_token,
@@ -119,3 +122,25 @@ class AttachmentController(Controller):
         case, _, staff = await self._case(request, reference, db_session, settings, now, token)
         row = await attachment_of(db_session, case, attachment_id, with_internal=staff)
         return await file_response(attachments, row)
+
+    @delete(
+        "/{attachment_id:str}",
+        status_code=HTTP_204_NO_CONTENT,
+        operation_id="removeAttachment",
+        summary="Take a file off the case (the case's team and ops; its history keeps the name)",
+    )
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        attachment_id: FromPath[str],
+        db_session: DbSession,
+        now: Now,
+        nudge_outbox: NudgeOutbox,
+    ) -> None:
+        """Staff on the case only (401 without staff credentials): the customer cannot take
+        evidence back once sent."""
+        caller = await authenticate(request)
+        action = partial(remove_file, attachment_id=attachment_id, by=caller.recorded_as)
+        await act(db_session, caller, reference, action, now)
+        nudge_outbox()

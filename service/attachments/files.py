@@ -33,6 +33,7 @@ from service.common.errors import (
     UnsupportedFormat,
 )
 from service.db.models import Attachment, BlobClaim, Case, utcnow
+from service.outbox.store import add_side_effect
 from service.settings import Settings
 
 log = logging.getLogger("meridian.attachments")
@@ -366,6 +367,30 @@ async def attachment_of(
     ):
         raise NotFound(f"no attachment {attachment_id} on {case.reference}")
     return row
+
+
+async def remove_file(
+    session: AsyncSession, case: Case, now: datetime, *, attachment_id: str, by: str
+) -> None:
+    """A staff member removes one file from the case (sent by mistake, or holding what it should
+    not): gone from every page, its bytes deleted by the `remove_files` job unless another case
+    holds the same file; name, size and hash stay in the history."""
+    row = await attachment_of(session, case, attachment_id, with_internal=True)
+    row.removed_at = now
+    case.updated_at = now
+    record_event(
+        session,
+        case,
+        "attachment_removed",
+        by,
+        now,
+        visible=not row.internal,
+        id=row.id,
+        name=row.name,
+        size=row.size,
+        sha256=row.sha256,
+    )
+    add_side_effect(session, "remove_files", now, case_id=case.id, keys=[row.sha256])
 
 
 async def remove_case_files(session: AsyncSession, case: Case, now: datetime) -> list[str]:

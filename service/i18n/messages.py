@@ -24,6 +24,7 @@ TIMELINE_KINDS: tuple[str, ...] = (
     "handed_off",
     "resolved",
     "attachment_added",
+    "attachment_removed",
 )
 ERROR_CODES: tuple[str, ...] = (
     "text_required",
@@ -170,6 +171,8 @@ def activity_label(locale: str, kind: str) -> str:
         "note": t.pgettext("activity", "Internal note"),
         "links_revoked": t.pgettext("activity", "The customer's links revoked"),
         "attachment_added": t.pgettext("activity", "File added"),
+        # NOTE: A staff member took one file off the case.
+        "attachment_removed": t.pgettext("activity", "File removed"),
         # NOTE: Files of an e-mail that were not kept (a type not taken, too large…).
         "attachments_refused": t.pgettext("activity", "Files of the e-mail refused"),
         "erased": t.pgettext("activity", "The customer's personal data erased"),
@@ -276,6 +279,10 @@ def timeline_event(locale: str, kind: str, **params: str) -> str:
             case "attachment_added":
                 # NOTE: Timeline entry. %(name)s is a file name, e.g. "photo.jpg".
                 template = t.pgettext("timeline", "File added: %(name)s")
+                return template % {"name": params["name"]}
+            case "attachment_removed":
+                # NOTE: Timeline entry: the team took a file off the case. %(name)s is its name.
+                template = t.pgettext("timeline", "File removed: %(name)s")
                 return template % {"name": params["name"]}
             case _:
                 raise ValueError(f"unknown timeline event {kind!r}")

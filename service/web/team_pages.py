@@ -28,6 +28,7 @@ from service.attachments.files import (
     adding,
     attachment_of,
     problem_code,
+    remove_file,
     stored_first,
 )
 from service.cases import casework, language_override, presence
@@ -376,6 +377,13 @@ class TeamPages(WorkspaceController):
         case = await case_for_team(db_session, await caller_for(db_session, account), reference)
         row = await attachment_of(db_session, case, attachment_id, with_internal=True)
         return await file_response(attachments, row, thumbnail=thumbnail)
+
+    @post("/cases/{reference:str}/files/{attachment_id:str}/remove", name="team-remove-file")
+    async def remove_one_file(
+        self, reference: FromPath[str], attachment_id: FromPath[str], work: Work
+    ) -> Redirect:
+        action = partial(remove_file, attachment_id=attachment_id, by=work.actor())
+        return await _apply(work, reference, action)
 
     @post("/cases/{reference:str}/transfer", name="team-transfer")
     async def transfer(

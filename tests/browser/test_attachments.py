@@ -1,6 +1,7 @@
 """Evidence in a real browser: a customer files a complaint with a screenshot through the form,
-sees it listed on their status page, and the agent of the team sees its thumbnail; both pages
-pass an axe-core check. A program renamed .png is refused on the form, in the page's language."""
+sees it listed on their status page, and the agent of the team sees its thumbnail (and can
+remove it); both pages pass an axe-core check. A program renamed .png is refused on the form,
+in the page's language."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_a_customer_sends_a_screenshot_and_the_agent_sees_its_thumbnail(
     page.wait_for_url(STATUS_PATH)
     found = STATUS_PATH.search(page.url)
     assert found is not None
-    reference = found.group(1)
+    reference, status_page = found.group(1), page.url
     files = page.get_by_test_id("files")
     expect(files).to_contain_text("付款畫面.png")
     expect(page.locator(".timeline")).to_contain_text("付款畫面.png")
@@ -65,6 +66,13 @@ def test_a_customer_sends_a_screenshot_and_the_agent_sees_its_thumbnail(
     width = thumbnail.evaluate("image => image.complete && image.naturalWidth")
     assert width == 240  # a 320 × 200 screenshot, scaled to the thumbnail's 240 px
     _accessible(page, "team-case-with-files")
+
+    page.get_by_role("button", name="Remove 付款畫面.png").click()
+    expect(page.get_by_test_id("thumbnail")).to_have_count(0)
+    expect(page.get_by_test_id("files")).to_have_count(0)
+    page.goto(status_page)
+    expect(page.get_by_test_id("files")).to_have_count(0)
+    expect(page.locator(".timeline")).to_contain_text("已移除檔案：付款畫面.png")
 
 
 def test_a_program_named_png_is_refused_on_the_form(page: Page, live_server: LiveServer) -> None:

@@ -98,6 +98,7 @@ API: list[tuple[str, str, set[str], dict[str, Any] | None]] = [
         {"customer", *ON_THE_CASE},
         None,
     ),
+    ("DELETE", "/api/v1/cases/{reference:str}/attachments/{attachment_id:str}", ON_THE_CASE, None),
 ]
 CASE_ACTIONS = ("claim", "release", "assign", "status", "language", "reply", "preview")
 CASE_ACTIONS += ("notes", "transfer", "resolve", "reopen", "revoke-links")
@@ -120,6 +121,7 @@ PAGES: list[tuple[str, str, set[str], dict[str, str] | None]] = [
         for action in CASE_ACTIONS
     ),
     ("GET", "/team/cases/{reference:str}/files/{attachment_id:str}", ON_THE_CASE, None),
+    ("POST", "/team/cases/{reference:str}/files/{attachment_id:str}/remove", ON_THE_CASE, None),
     ("GET", "/team/file", SIGNED_IN, None),
     ("POST", "/team/file", SIGNED_IN, {"channel": "phone", "text": ""}),
     ("GET", "/team/account", SIGNED_IN, None),

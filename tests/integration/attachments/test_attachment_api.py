@@ -275,3 +275,40 @@ async def test_retention_deletes_the_files_of_cases_resolved_long_ago(
     assert await apply_retention(sessions, clock.now, days=365) == 1
     await _run_removals(sessions, storage, settings)
     assert await storage.keys() == []
+
+
+async def test_the_team_removes_one_file_and_its_bytes_go_unless_another_case_holds_them(
+    client: Client, sessions: Sessions, storage: Storage, settings: Settings
+) -> None:
+    reference, token = await _file(client)
+    shared = b"the same screenshot\n"
+    added = await _upload(client, reference, token, ("a.txt", shared), ("b.txt", b"only mine\n"))
+    assert added.status_code == 201, added.text
+    mine, only = added.json()
+    other, other_token = await _file(client)
+    assert (await _upload(client, other, other_token, ("c.txt", shared))).status_code == 201
+    base = f"/api/v1/cases/{reference}/attachments"
+    customer = {"Authorization": f"Bearer {token}"}
+
+    refused = await client.delete(f"{base}/{mine['id']}", headers=customer)
+    assert refused.status_code == 401, refused.text
+    unknown = await client.delete(f"{base}/no-such-file", headers={"X-Ops-Key": OPS_KEY})
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    for file in (mine, only):
+        removed = await client.delete(f"{base}/{file['id']}", headers={"X-Ops-Key": OPS_KEY})
+        assert removed.status_code == 204, removed.text
+    await _run_removals(sessions, storage, settings)
+
+    assert len(await storage.keys()) == 1  # the other case's copy of the screenshot stays
+    assert (await client.get(f"{base}/{mine['id']}", headers=customer)).status_code == 404
+    status = (await client.get(f"/api/v1/cases/{reference}", headers=customer)).json()
+    texts = [entry["text"] for entry in status["timeline"]]
+    assert "File removed: a.txt" in texts and "File removed: b.txt" in texts
+    async with sessions() as session:
+        rows = (await session.scalars(select(Attachment).order_by(Attachment.name))).all()
+    assert [(row.name, row.removed_at is not None) for row in rows] == [
+        ("a.txt", True),
+        ("b.txt", True),
+        ("c.txt", False),
+    ]

@@ -120,6 +120,7 @@ TIMELINE = [
     ("handed_off", {"team": TEAM}),
     ("resolved", {}),
     ("attachment_added", {"name": "photo.jpg"}),
+    ("attachment_removed", {"name": "photo.jpg"}),
 ]
 
 
