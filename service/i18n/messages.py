@@ -420,7 +420,6 @@ def acknowledgement_email(
     values = _acknowledgement_values(
         locale, reference=reference, team_name=team_name, due=due, timezone=timezone
     )
-    follow_template = _follow_template(t)
     text_paragraphs = [acknowledgement_template % values]
     html_paragraphs = [_fill_html(acknowledgement_template, values)]
     if files:
@@ -432,16 +431,8 @@ def acknowledgement_email(
             len(files),
         )
         _add_files_paragraph(locale, files_template, files, text_paragraphs, html_paragraphs)
-    text_paragraphs.append(follow_template % {"status_url": status_url})
-    html_paragraphs.append(
-        _fill_html(follow_template, {"status_url": status_url}, links={"status_url"})
-    )
-    return _email(
-        locale,
-        t,
-        subject=subject,
-        text_paragraphs=text_paragraphs,
-        html_paragraphs=html_paragraphs,
+    return _email_with_status_link(
+        locale, t, subject, text_paragraphs, html_paragraphs, status_url=status_url
     )
 
 
@@ -460,7 +451,6 @@ def reply_email(
     # NOTE: E-mail subject. %(reference)s is a case reference such as MRD-7K3F92.
     subject = t.gettext("Reply to your complaint %(reference)s") % {"reference": reference}
     frame_template = _reply_frame_template(t)
-    follow_template = _follow_template(t)
     text_paragraphs = [frame_template % {"team": team_name}, body.strip()]
     html_paragraphs = [
         Markup("<strong>{}</strong>").format(_fill_html(frame_template, {"team": team_name})),
@@ -477,16 +467,31 @@ def reply_email(
             len(files),
         )
         _add_files_paragraph(locale, files_template, files, text_paragraphs, html_paragraphs)
-    text_paragraphs.append(follow_template % {"status_url": status_url})
-    html_paragraphs.append(
-        _fill_html(follow_template, {"status_url": status_url}, links={"status_url"})
+    return _email_with_status_link(
+        locale, t, subject, text_paragraphs, html_paragraphs, status_url=status_url
     )
+
+
+def _email_with_status_link(
+    locale: str,
+    t: NullTranslations,
+    subject: str,
+    text_paragraphs: list[str],
+    html_paragraphs: list[Markup],
+    *,
+    status_url: str,
+) -> Email:
+    """The e-mail, its last paragraph saying where the customer follows their case."""
+    follow_template = _follow_template(t)
     return _email(
         locale,
         t,
         subject=subject,
-        text_paragraphs=text_paragraphs,
-        html_paragraphs=html_paragraphs,
+        text_paragraphs=[*text_paragraphs, follow_template % {"status_url": status_url}],
+        html_paragraphs=[
+            *html_paragraphs,
+            _fill_html(follow_template, {"status_url": status_url}, links={"status_url"}),
+        ],
     )
 
 

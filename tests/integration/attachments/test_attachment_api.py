@@ -27,6 +27,7 @@ from workers.files import remove_files
 
 Client = AsyncTestClient[Litestar]
 Sessions = async_sessionmaker[AsyncSession]
+SHARED = b"the same screenshot\n"
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00" + bytes(200)
 
 
@@ -230,15 +231,21 @@ async def _run_removals(sessions: Sessions, storage: Storage, settings: Settings
         assert await remove_files(ctx, outbox_id) == "done"
 
 
+async def _two_cases_sharing_a_file(client: Client) -> tuple[str, str, list[Any], str]:
+    """A case with a.txt (a screenshot another case holds too, as c.txt) and b.txt: its
+    reference, token and file records, and the other case's reference."""
+    reference, token = await _file(client)
+    mine = await _upload(client, reference, token, ("a.txt", SHARED), ("b.txt", b"only mine\n"))
+    assert mine.status_code == 201, mine.text
+    other, other_token = await _file(client)
+    assert (await _upload(client, other, other_token, ("c.txt", SHARED))).status_code == 201
+    return reference, token, mine.json(), other
+
+
 async def test_erasure_deletes_the_files_and_keeps_name_size_and_hash(
     client: Client, sessions: Sessions, storage: Storage, settings: Settings
 ) -> None:
-    reference, token = await _file(client)
-    shared = b"the same screenshot\n"
-    mine = await _upload(client, reference, token, ("a.txt", shared), ("b.txt", b"only mine\n"))
-    assert mine.status_code == 201
-    other, other_token = await _file(client)
-    assert (await _upload(client, other, other_token, ("c.txt", shared))).status_code == 201
+    reference, token, mine, other = await _two_cases_sharing_a_file(client)
     assert len(await storage.keys()) == 2
 
     erased = await client.post(
@@ -250,9 +257,9 @@ async def test_erasure_deletes_the_files_and_keeps_name_size_and_hash(
     async with sessions() as session:
         rows = (await session.scalars(select(Attachment).order_by(Attachment.name))).all()
     removed = [row for row in rows if row.removed_at is not None]
-    assert [(row.name, row.size) for row in removed] == [("a.txt", len(shared)), ("b.txt", 10)]
+    assert [(row.name, row.size) for row in removed] == [("a.txt", len(SHARED)), ("b.txt", 10)]
     assert all(len(row.sha256) == 64 for row in removed)
-    kept = f"/api/v1/cases/{other}/attachments/{mine.json()[0]['id']}"
+    kept = f"/api/v1/cases/{other}/attachments/{mine[0]['id']}"
     assert (await client.get(kept, headers={"X-Ops-Key": OPS_KEY})).status_code == 404
 
 
@@ -280,13 +287,7 @@ async def test_retention_deletes_the_files_of_cases_resolved_long_ago(
 async def test_the_team_removes_one_file_and_its_bytes_go_unless_another_case_holds_them(
     client: Client, sessions: Sessions, storage: Storage, settings: Settings
 ) -> None:
-    reference, token = await _file(client)
-    shared = b"the same screenshot\n"
-    added = await _upload(client, reference, token, ("a.txt", shared), ("b.txt", b"only mine\n"))
-    assert added.status_code == 201, added.text
-    mine, only = added.json()
-    other, other_token = await _file(client)
-    assert (await _upload(client, other, other_token, ("c.txt", shared))).status_code == 201
+    reference, token, (mine, only), _ = await _two_cases_sharing_a_file(client)
     base = f"/api/v1/cases/{reference}/attachments"
     customer = {"Authorization": f"Bearer {token}"}
 
