@@ -9,13 +9,14 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import Provide
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.attachments.files import Limits, attach, attachment_of, remove_file
 from service.cases.access import case_for_customer, case_for_team
-from service.cases.casework import act
+from service.cases.controllers import Work, provide_case_work
 from service.common.errors import invalid
 from service.db.models import Case
 from service.http.dependencies import (
@@ -23,7 +24,6 @@ from service.http.dependencies import (
     AttachmentStorage,
     DbSession,
     Now,
-    NudgeOutbox,
     SessionFactory,
     authenticate,
     customer_token,
@@ -128,19 +128,12 @@ class AttachmentController(Controller):
         status_code=HTTP_204_NO_CONTENT,
         operation_id="removeAttachment",
         summary="Take a file off the case (the case's team and ops; its history keeps the name)",
+        dependencies={"work": Provide(provide_case_work, sync_to_thread=False)},
     )
     async def remove(
-        self,
-        request: Request[Any, Any, Any],
-        reference: FromPath[str],
-        attachment_id: FromPath[str],
-        db_session: DbSession,
-        now: Now,
-        nudge_outbox: NudgeOutbox,
+        self, reference: FromPath[str], attachment_id: FromPath[str], work: Work
     ) -> None:
         """Staff on the case only (401 without staff credentials): the customer cannot take
         evidence back once sent."""
-        caller = await authenticate(request)
-        action = partial(remove_file, attachment_id=attachment_id, by=caller.recorded_as)
-        await act(db_session, caller, reference, action, now)
-        nudge_outbox()
+        by = work.caller.recorded_as
+        await work.apply(reference, partial(remove_file, attachment_id=attachment_id, by=by))

@@ -271,7 +271,7 @@ async def _lock_hashes(session: AsyncSession, keys: Collection[str]) -> None:
 
 async def _claim(sessions: async_sessionmaker[AsyncSession], keys: Collection[str]) -> list[str]:
     """Claim the hashes (committed before any bytes are put); the claims' ids."""
-    claims = [BlobClaim(id=secrets.token_urlsafe(12), sha256=key, at=utcnow()) for key in keys]
+    claims = [BlobClaim(id=secrets.token_urlsafe(12), sha256=key) for key in keys]
     async with sessions() as session, session.begin():
         await _lock_hashes(session, keys)
         await session.execute(delete(BlobClaim).where(BlobClaim.at < utcnow() - CLAIM_LIFETIME))
@@ -282,16 +282,17 @@ async def _claim(sessions: async_sessionmaker[AsyncSession], keys: Collection[st
 async def forget_unnamed(session: AsyncSession, storage: Storage, keys: Sequence[str]) -> list[str]:
     """Delete the stored bytes under `keys` that no live attachment names and no fresh claim
     keeps; which were deleted. The hashes stay locked until the session's transaction ends."""
-    if not keys:
+    wanted = set(keys)
+    if not wanted:
         return []
-    await _lock_hashes(session, set(keys))
+    await _lock_hashes(session, wanted)
     named = select(Attachment.sha256).where(
-        Attachment.sha256.in_(set(keys)), Attachment.removed_at.is_(None)
+        Attachment.sha256.in_(wanted), Attachment.removed_at.is_(None)
     )
     claimed = select(BlobClaim.sha256).where(
-        BlobClaim.sha256.in_(set(keys)), BlobClaim.at >= utcnow() - CLAIM_LIFETIME
+        BlobClaim.sha256.in_(wanted), BlobClaim.at >= utcnow() - CLAIM_LIFETIME
     )
-    gone = sorted(set(keys) - set((await session.scalars(named.union(claimed))).all()))
+    gone = sorted(wanted - set((await session.scalars(named.union(claimed))).all()))
     for key in gone:
         await storage.delete(key)
     return gone
